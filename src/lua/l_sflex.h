@@ -1,0 +1,75 @@
+/* l_sflex.h - shared declarations of the Lua binding layer.
+ *
+ * One file per object type (l_array.c, l_atoms.c, ...), each with an opener
+ * sfl_open_<thing>(L) that adds its functions to the module table on the top
+ * of the stack.  luaopen_sflex_core (l_sflex.c) calls every opener. */
+#ifndef L_SFLEX_H
+#define L_SFLEX_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "sf_atoms.h"
+#include "sf_error.h"
+
+/* Raise the core's last error message as a Lua error (never returns). */
+int sfl_core_error(lua_State *L);
+/* Attach documentation to the value at stack index idx (function, table or
+ * metatable name): help(value) prints it. */
+void sfl_doc(lua_State *L, int idx, const char *text);
+/* Register functions from l into the table at index -1, each with its doc:
+ * docs[i] documents l[i] (same order, NULL-terminated like l). */
+void sfl_register(lua_State *L, const luaL_Reg *l, const char *const *docs);
+/* Create metatable tname with methods (and their docs) as __index, plus the
+ * given metamethods.  Leaves the metatable on the stack. */
+void sfl_new_class(lua_State *L, const char *tname, const luaL_Reg *methods,
+                   const char *const *docs, const luaL_Reg *meta,
+                   const char *classdoc);
+
+/* ---- Vector / Matrix (l_array.c) ------------------------------------------ */
+#define SFL_VECTOR "sflex.Vector"
+#define SFL_MATRIX "sflex.Matrix"
+
+typedef struct sfl_array {
+    size_t rows, cols; /* a Vector has cols == 1 */
+    double *data;      /* row-major */
+    int owned;         /* 1: freed by __gc; 0: view kept alive by uservalue */
+    char **colnames;   /* optional column names (Matrix), owned */
+} sfl_array;
+
+sfl_array *sfl_vector_new(lua_State *L, size_t n);   /* pushes, zero-filled */
+sfl_array *sfl_matrix_new(lua_State *L, size_t rows, size_t cols);
+/* Push a view of data owned by the object at stack index parent. */
+sfl_array *sfl_array_view(lua_State *L, const char *tname, size_t rows,
+                          size_t cols, double *data, int parent);
+sfl_array *sfl_check_vector(lua_State *L, int idx);
+sfl_array *sfl_check_matrix(lua_State *L, int idx);
+/* Vector or Matrix, or NULL if neither. */
+sfl_array *sfl_test_array(lua_State *L, int idx);
+/* A Vector, or a Lua table of numbers converted to a new Vector that is
+ * pushed on the stack (caller pops).  *pushed tells which happened. */
+sfl_array *sfl_opt_vector_arg(lua_State *L, int idx, int *pushed);
+void sfl_open_array(lua_State *L);
+
+/* ---- Atoms / Box (l_atoms.c) ---------------------------------------------- */
+#define SFL_ATOMS "sflex.Atoms"
+#define SFL_BOX "sflex.Box"
+
+typedef struct sfl_atoms {
+    sf_atoms *a;
+} sfl_atoms;
+
+sf_atoms *sfl_check_atoms(lua_State *L, int idx);
+/* Push a new Atoms object that takes ownership of a (NULL -> core error). */
+void sfl_push_atoms(lua_State *L, sf_atoms *a);
+/* Push a Box (copy). */
+void sfl_push_box(lua_State *L, const sf_box *box);
+sf_box *sfl_check_box(lua_State *L, int idx);
+void sfl_open_atoms(lua_State *L);
+
+/* ---- other openers (one per binding file) --------------------------------- */
+void sfl_open_io(lua_State *L);
+void sfl_open_process(lua_State *L);
+
+#endif
