@@ -130,12 +130,11 @@ static int l_vector(lua_State *L)
     if (lua_type(L, 1) == LUA_TNUMBER) {
         lua_Integer n = luaL_checkinteger(L, 1);
         luaL_argcheck(L, n >= 0, 1, "length must be >= 0");
+        double v = luaL_optnumber(L, 2, 0.0);
         sfl_array *a = sfl_vector_new(L, (size_t)n);
-        if (!lua_isnoneornil(L, 2)) {
-            double v = luaL_checknumber(L, 2);
+        if (v != 0.0)
             for (size_t i = 0; i < a->rows; i++)
                 a->data[i] = v;
-        }
         return 1;
     }
     if (lua_isnoneornil(L, 1)) {
@@ -159,12 +158,11 @@ static int l_matrix(lua_State *L)
         lua_Integer r = luaL_checkinteger(L, 1), c = luaL_checkinteger(L, 2);
         luaL_argcheck(L, r >= 0, 1, "rows must be >= 0");
         luaL_argcheck(L, c >= 1, 2, "cols must be >= 1");
+        double v = luaL_optnumber(L, 3, 0.0);
         sfl_array *a = sfl_matrix_new(L, (size_t)r, (size_t)c);
-        if (!lua_isnoneornil(L, 3)) {
-            double v = luaL_checknumber(L, 3);
+        if (v != 0.0)
             for (size_t i = 0; i < len(a); i++)
                 a->data[i] = v;
-        }
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -469,7 +467,7 @@ static int m_take(lua_State *L)
     for (size_t j = 0; j < ix->rows; j++) {
         double d = ix->data[j];
         if (!(d >= 1 && d <= (double)a->rows && d == floor(d)))
-            return luaL_error(L, "index %g out of range 1..%d", d, (int)a->rows);
+            return luaL_error(L, "index %f out of range 1..%d", d, (int)a->rows);
         memcpy(r->data + a->cols * j, a->data + a->cols * (size_t)(d - 1),
                a->cols * sizeof(double));
     }

@@ -401,15 +401,15 @@ static int atoms_newindex(lua_State *L)
         for (size_t i = 0; i < n; i++) {
             double d = v->data[i];
             if (d != floor(d))
-                return luaL_error(L, "%s %g of atom %d is not an integer", k, d,
+                return luaL_error(L, "%s %f of atom %d is not an integer", k, d,
                                   (int)i + 1);
             if (k[0] == 't') {
                 if (d < 1 || d > a->ntypes)
-                    return luaL_error(L, "type %g of atom %d out of range 1..%d",
+                    return luaL_error(L, "type %f of atom %d out of range 1..%d",
                                       d, (int)i + 1, a->ntypes);
             } else if (d < 1)
-                return luaL_error(L, "id %g of atom %d is not positive", d,
-                                  (int)i + 1);
+                return luaL_error(L, "non-positive id %I for atom %d",
+                                  (lua_Integer)d, (int)i + 1);
         }
         for (size_t i = 0; i < n; i++) {
             if (k[0] == 't')
