@@ -318,7 +318,12 @@ static int atoms_index(lua_State *L)
         sfl_push_box(L, &a->box);
     else if (!strcmp(k, "timestep"))
         lua_pushinteger(L, (lua_Integer)a->timestep);
-    else if (!strcmp(k, "x"))
+    else if (!strcmp(k, "time")) {
+        if (isnan(a->time))
+            lua_pushnil(L);
+        else
+            lua_pushnumber(L, a->time);
+    } else if (!strcmp(k, "x"))
         sfl_array_view(L, SFL_MATRIX, n, 3, a->x, 1);
     else if (!strcmp(k, "v")) {
         if (a->v)
@@ -375,6 +380,8 @@ static int atoms_newindex(lua_State *L)
         a->box = *sfl_check_box(L, 3);
     } else if (!strcmp(k, "timestep")) {
         a->timestep = (int64_t)luaL_checkinteger(L, 3);
+    } else if (!strcmp(k, "time")) {
+        a->time = lua_isnil(L, 3) ? NAN : luaL_checknumber(L, 3);
     } else if (!strcmp(k, "species")) {
         luaL_checktype(L, 3, LUA_TTABLE);
         for (int t = 1; t <= a->ntypes; t++) {
@@ -797,7 +804,7 @@ static const char *const func_docs[] = {
     "sflex.atoms{x = Matrix|{{x,y,z},...}, type = ..., id = ..., box = Box, species = {...}} -> Atoms\n"
     "A configuration built in Lua.  Fields of an Atoms object: n, ntypes, species, box,\n"
     "timestep, x (n x 3 Matrix view), v, id, type, image, masses and every extra per-atom\n"
-    "column by name.  Methods: see help(atoms) on an object.",
+    "column by name (time: the dump's ITEM: TIME, nil if absent).  Methods: see help(atoms) on an object.",
     "sflex.box{lo = {..}, hi = {..}, tilt = {xy, xz, yz}} | sflex.box{lx, ly, lz} -> Box\n"
     "A periodic cell in the LAMMPS convention (a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz)).\n"
     "Fields: lo, hi, len, tilt, xy, xz, yz, volume, triclinic, periodic.",
