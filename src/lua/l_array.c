@@ -930,6 +930,14 @@ static void make_class(lua_State *L, const char *tname, lua_CFunction index,
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
+    if (index == mat_index) { /* field names, for REPL completion */
+        lua_newtable(L);
+        lua_pushliteral(L, "rows");
+        lua_rawseti(L, -2, 1);
+        lua_pushliteral(L, "cols");
+        lua_rawseti(L, -2, 2);
+        lua_setfield(L, -2, "__fields");
+    }
     lua_newtable(L);
     sfl_register(L, methods, method_docs);
     sfl_doc(L, -1, doc);

@@ -813,10 +813,16 @@ static const char *const func_docs[] = {
 
 static void make_class(lua_State *L, const char *tname, const luaL_Reg *meta,
                        const luaL_Reg *methods, const char *const *docs,
-                       const char *doc)
+                       const char *doc, const char *const *fields)
 {
     luaL_newmetatable(L, tname);
     luaL_setfuncs(L, meta, 0);
+    lua_newtable(L); /* field names, for REPL completion */
+    for (int i = 0; fields[i]; i++) {
+        lua_pushstring(L, fields[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "__fields");
     lua_newtable(L);
     sfl_register(L, methods, docs);
     sfl_doc(L, -1, doc);
@@ -825,12 +831,23 @@ static void make_class(lua_State *L, const char *tname, const luaL_Reg *meta,
     lua_pop(L, 1);
 }
 
+static const char *const atoms_fields[] = {
+    "n", "ntypes", "species", "box", "timestep", "time", "x", "v", "id",
+    "type", "image", "masses", NULL,
+};
+static const char *const box_fields[] = {
+    "lo", "hi", "len", "tilt", "xy", "xz", "yz", "volume", "triclinic",
+    "periodic", NULL,
+};
+
 void sfl_open_atoms(lua_State *L)
 {
     make_class(L, SFL_ATOMS, atoms_meta, atoms_methods, atoms_docs,
                "Atoms: ids, types with species names, positions, optional velocities and\n"
-               "image flags, named per-atom columns and a periodic Box.  See help(sflex.atoms).");
+               "image flags, named per-atom columns and a periodic Box.  See help(sflex.atoms).",
+               atoms_fields);
     make_class(L, SFL_BOX, box_meta, box_methods, box_docs,
-               "Box: a periodic cell (orthogonal or triclinic, LAMMPS convention).  See help(sflex.box).");
+               "Box: a periodic cell (orthogonal or triclinic, LAMMPS convention).  See help(sflex.box).",
+               box_fields);
     sfl_register(L, funcs, func_docs);
 }

@@ -79,6 +79,11 @@ static const opener openers[] = {
     sfl_open_atoms,
     sfl_open_io,
     sfl_open_process,
+    sfl_open_voronoi,
+    sfl_open_learn,
+    sfl_open_eam,
+    sfl_open_mech,
+    sfl_open_neighbor,
     NULL,
 };
 

@@ -70,6 +70,11 @@ void sfl_open_atoms(lua_State *L);
 
 /* ---- other openers (one per binding file) --------------------------------- */
 void sfl_open_io(lua_State *L);
+void sfl_open_eam(lua_State *L);
 void sfl_open_process(lua_State *L);
+void sfl_open_voronoi(lua_State *L);
+void sfl_open_learn(lua_State *L);
+void sfl_open_mech(lua_State *L);
+void sfl_open_neighbor(lua_State *L);
 
 #endif
