@@ -8,6 +8,7 @@
  * SFLEX_LUA_DIR in front of package.path, and the globals `sflex` (the
  * module) and `help`. */
 #include "sh.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -40,6 +41,8 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand subcommands[] = {
+    {"pack", "pack.lua", "make a reproducibility package of a folder (doc/packages.md)"},
+    {"verify", "verify.lua", "re-run a package in the sandbox and compare every file"},
     {NULL, NULL, NULL},
 };
 
@@ -192,6 +195,13 @@ static void print_help(FILE *f)
             "  -          run stdin as the script and stop handling options\n"
             "  --version  show the versions of sflex and of the libraries it uses\n"
             "  -h, --help show this help\n"
+            "Safe mode, for scripts you did not write (doc/sandbox.md):\n"
+            "  --sandbox              run the script with an allow-list environment:\n"
+            "                         no programs, no binary chunks, no debug library,\n"
+            "                         writes only inside the output folder\n"
+            "  --output-dir DIR       the folder the script may write (default: .)\n"
+            "  --max-instructions N   stop after N Lua instructions (default 1e10; 0: none)\n"
+            "  --max-memory SIZE      cap the Lua heap, e.g. 512M (default 4G; 0: none)\n"
             "Without script, -e or -v: the interactive shell if stdin is a terminal,\n"
             "else stdin is run as the script.  In the script, arg[0] is its name,\n"
             "arg[1..n] and ... its arguments.\n"
@@ -225,6 +235,7 @@ enum {
     ARGS_NOENV = 16,
     ARGS_HELP = 32,
     ARGS_VERSIONS = 64,
+    ARGS_BADVALUE = 128, /* a sandbox option with a bad value (reported) */
 };
 
 /* Scan the options.  *script: index of the script name (or of "-"), argc
@@ -250,7 +261,15 @@ static int collect_args(char **argv, int *script)
                 return args | ARGS_VERSIONS;
             if (!strcmp(a, "--help"))
                 return args | ARGS_HELP;
-            return ARGS_ERROR;
+            switch (sb_option(argv, &i)) {
+            case 1:
+                continue; /* --sandbox and its settings */
+            case 0:
+                return ARGS_ERROR;
+            default:
+                *script = i;
+                return ARGS_BADVALUE;
+            }
         case 'h':
             if (a[2])
                 return ARGS_ERROR;
@@ -289,6 +308,25 @@ static int collect_args(char **argv, int *script)
     }
     *script = i;
     return args;
+}
+
+/* A sandbox option (and its value) at argv[*i]: step over it. */
+static int skip_sandbox_option(char **argv, int *i)
+{
+    int j = *i;
+    if (argv[j][0] != '-' || argv[j][1] != '-' || sb_option(argv, &j) != 1)
+        return 0;
+    *i = j;
+    return 1;
+}
+
+/* Is there a -l option before the script? */
+static int has_library_option(char **argv, int script)
+{
+    for (int i = 1; i < script; i++)
+        if (!skip_sandbox_option(argv, &i) && argv[i][0] == '-' && argv[i][1] == 'l')
+            return 1;
+    return 0;
 }
 
 /* The global `arg`: arg[0] the script, arg[1..] its arguments, negative
@@ -345,6 +383,8 @@ static int run_options(lua_State *L, char **argv, int upto)
     for (int i = 1; i < upto; i++) {
         char opt = argv[i][1];
         int status = LUA_OK;
+        if (skip_sandbox_option(argv, &i))
+            continue;
         if (opt == 'e' || opt == 'l') {
             const char *extra = argv[i] + 2;
             if (*extra == '\0')
@@ -441,6 +481,19 @@ static int pmain(lua_State *L)
         print_usage(argv[script]);
         return 0;
     }
+    if (args == ARGS_BADVALUE)
+        return 0;
+    if (sb_stray_option()) {
+        lua_pushfstring(L, "%s works only with --sandbox", sb_stray_option());
+        sh_report(L, LUA_ERRRUN);
+        return 0;
+    }
+    if (sb_enabled() && (script == argc || (args & (ARGS_I | ARGS_E)) ||
+                         !strcmp(argv[script], "-") || has_library_option(argv, script))) {
+        sh_message(sh_progname, "--sandbox runs one script file: give its name, "
+                                "without -e, -l, -i or stdin");
+        return 0;
+    }
     if (args & ARGS_HELP) {
         print_help(stdout);
         lua_pushboolean(L, 1);
@@ -456,6 +509,7 @@ static int pmain(lua_State *L)
         lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
     }
     luaL_openlibs(L);
+    sb_preload(L);
     create_arg_table(L, argv, argc, script);
     lua_gc(L, LUA_GCGEN, 0, 0);
     if (!load_sflex(L, args & ARGS_NOENV))
@@ -466,7 +520,10 @@ static int pmain(lua_State *L)
     }
     if (!run_options(L, argv, script))
         return 0;
-    if (script < argc && run_script(L, argv + script) != LUA_OK)
+    if (sb_enabled()) {
+        if (sb_run_script(L, argv + script) != LUA_OK)
+            return 0;
+    } else if (script < argc && run_script(L, argv + script) != LUA_OK)
         return 0;
     if (args & ARGS_I)
         sh_repl(L);
