@@ -184,6 +184,7 @@ end
 local function unflatten_into(t, path, value)
   local parts = {}
   for p in path:gmatch("[^.]+") do parts[#parts + 1] = p end
+  if #parts == 0 then return false end
   local cur = t
   for i = 1, #parts - 1 do
     local p = parts[i]
@@ -442,7 +443,7 @@ local function from_raw(raw, name)
     elseif k:sub(1, 11) == "descriptor." then
       local ok, val = pcall(M.decode_value, v, k)
       if not ok then fail(line, val) end
-      if not unflatten_into(m.descriptor, k:sub(12), val) then fail(line, "conflicting descriptor key " .. k) end
+      if not unflatten_into(m.descriptor, k:sub(12), val) then fail(line, "bad or conflicting descriptor key " .. k) end
     elseif k:sub(1, 9) == "training." then
       local val = parse_num(v)
       if val == nil then
@@ -456,7 +457,12 @@ local function from_raw(raw, name)
         local sha, path = v:match("^(%S+) (.+)$")
         if not sha then fail(line, "expected 'SHA256 PATH', got '" .. v .. "'") end
         m.provenance[set] = m.provenance[set] or {}
+        if type(m.provenance[set]) ~= "table" then
+          fail(line, "provenance." .. set .. " is both a value and a list")
+        end
         m.provenance[set][tonumber(idx)] = {sha256 = sha ~= "-" and sha or nil, path = path}
+      elseif rest == "train" or rest == "test" or m.provenance[rest] ~= nil then
+        fail(line, "bad provenance key " .. k .. " (the file lists are provenance." .. rest .. ".N)")
       else
         m.provenance[rest] = v
       end

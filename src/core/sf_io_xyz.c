@@ -135,8 +135,11 @@ static int parse_properties(char *s, xprop *pr, int *np)
     for (int i = 0; i < *np; i++) {
         const char *name = f[3 * i], *type = f[3 * i + 1],
                    *cols = f[3 * i + 2];
-        if (!*name || strlen(name) >= sizeof pr[i].name)
-            return sf_error("Properties: bad property name '%.40s'", name);
+        /* room for the derived column names NAME[k], k <= 1000, so that
+         * whatever is read can be written and read back */
+        if (!*name || strlen(name) + 6 >= sizeof pr[i].name)
+            return sf_error("Properties: bad property name '%.40s'%s", name,
+                            *name ? " (too long)" : "");
         strcpy(pr[i].name, name);
         if (strlen(type) != 1 || !strchr("SRIL", type[0]))
             return sf_error("Properties: property '%s' has type '%s' "

@@ -528,7 +528,8 @@ sf_model *sf_model_parse(const char *text, size_t len, const char *name)
                 goto oom;
             continue;
         }
-        if (!strncmp(s, "weights", 7) && (s[7] == ' ' || s[7] == '\t')) {
+        if (!strncmp(s, "weights", 7) && (s[7] == ' ' || s[7] == '\t') &&
+            !strchr(s, '=')) {
             if (!cur->name)
                 FAIL("weights outside a [centre NAME] section");
             if (cur->has_w)
