@@ -32,17 +32,9 @@ int luaopen_sflex_core(lua_State *L); /* src/lua/l_sflex.c */
 static const struct {
     const char *target, *chunk;
 } targets[] = {
-    /* FUZZ_SKIP_KNOWN=1: skip inputs with a "descriptor." key of an empty
-     * name or a "provenance.train"/"provenance.test" key, bugs already
-     * reported (fuzz/regressions/lua_model/README.md) */
     {"model",
      "local learn = require('sflex.learn').learn\n"
-     "local skip = os.getenv('FUZZ_SKIP_KNOWN') == '1'\n"
-     "return function(text)\n"
-     "  local t = '\\n' .. text\n"
-     "  if skip and (t:find('\\n%s*descriptor%.%s*=') or t:find('\\n%s*provenance%.%a+%s*=')) then return end\n"
-     "  return learn.parse_model(text, 'fuzz.sfmodel')\n"
-     "end, 'fuzz.sfmodel'\n"},
+     "return function(text) return learn.parse_model(text, 'fuzz.sfmodel') end, 'fuzz.sfmodel'\n"},
     {"manifest",
      "local package = require('sflex.package')\n"
      "local function clean(e) return type(e) == 'string' and e:find('^MANIFEST:%d+:') end\n"

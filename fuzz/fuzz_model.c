@@ -47,41 +47,8 @@ static void same_weights(const sf_model *a, const sf_model *b)
         fail("header keys change in a format/parse round trip");
 }
 
-/* With FUZZ_SKIP_KNOWN=1 in the environment, inputs that hit a bug already
- * reported (fuzz/regressions/model/README.md) are skipped, so that a long
- * campaign looks for new ones: a line whose key is "weights" followed by
- * '=' (the parser takes it as a key, the formatter writes it back in a form
- * the parser reads as a weights block). */
-static int known_bug(const uint8_t *data, size_t size)
-{
-    static int skip = -1;
-    if (skip < 0) {
-        const char *e = getenv("FUZZ_SKIP_KNOWN");
-        skip = e && *e == '1';
-    }
-    if (!skip)
-        return 0;
-    for (size_t i = 0; i < size; i++) {
-        if (i > 0 && data[i - 1] != '\n')
-            continue;
-        size_t j = i;
-        while (j < size && (data[j] == ' ' || data[j] == '\t'))
-            j++;
-        if (size - j >= 7 && !memcmp(data + j, "weights", 7)) {
-            j += 7;
-            while (j < size && (data[j] == ' ' || data[j] == '\t'))
-                j++;
-            if (j < size && data[j] == '=')
-                return 1;
-        }
-    }
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (known_bug(data, size))
-        return 0;
     sf_error_clear();
     sf_model *m = sf_model_parse((const char *)data, size, NAME);
     if (!m) {

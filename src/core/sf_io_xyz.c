@@ -195,6 +195,27 @@ static int classify(xprop *pr, int np)
     }
     if (!have_pos)
         return sf_error("Properties has no pos:R:3 column");
+    /* What is read must be writable and readable again: the writer emits
+     * each extra column as its own property (NAME[k] for multi-column
+     * ones) after at most 8 fixed ones, and the reader takes names of up
+     * to 121 characters and at most MAX_PROPS properties. */
+    int extra = 0;
+    for (int i = 0; i < np; i++) {
+        if (pr[i].kind != X_COL)
+            continue;
+        extra += pr[i].ncols;
+        if (pr[i].ncols > 1) {
+            int digits = pr[i].ncols >= 1000 ? 4 : pr[i].ncols >= 100 ? 3
+                       : pr[i].ncols >= 10 ? 2 : 1;
+            if (strlen(pr[i].name) + 2 + (size_t)digits > 121)
+                return sf_error("Properties: property name '%.40s...' is "
+                                "too long for %d columns",
+                                pr[i].name, pr[i].ncols);
+        }
+    }
+    if (extra > MAX_PROPS - 8)
+        return sf_error("Properties: %d extra per-atom columns (at most %d)",
+                        extra, MAX_PROPS - 8);
     return SF_OK;
 }
 

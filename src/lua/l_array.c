@@ -13,7 +13,7 @@ static sfl_array *push_array(lua_State *L, const char *tname, size_t rows,
                              size_t cols, int zero)
 {
     if (cols && rows > ((size_t)-1 / sizeof(double)) / cols)
-        luaL_error(L, "array of %zu x %zu is too large", rows, cols);
+        luaL_error(L, "array of %I x %I is too large", (lua_Integer)rows, (lua_Integer)cols);
     sfl_array *a = lua_newuserdatauv(L, sizeof *a, 1);
     a->rows = rows;
     a->cols = cols;
@@ -26,7 +26,7 @@ static sfl_array *push_array(lua_State *L, const char *tname, size_t rows,
     a->data = zero ? calloc(count ? count : 1, sizeof(double))
                    : malloc(bytes ? bytes : 1);
     if (!a->data)
-        luaL_error(L, "out of memory allocating %zu x %zu array", rows, cols);
+        luaL_error(L, "out of memory allocating %I x %I array", (lua_Integer)rows, (lua_Integer)cols);
     return a;
 }
 
@@ -93,7 +93,7 @@ sfl_array *sfl_opt_vector_arg(lua_State *L, int idx, int *pushed)
         int ok;
         a->data[i] = lua_tonumberx(L, -1, &ok);
         if (!ok)
-            luaL_error(L, "element %zu of the table is not a number", i + 1);
+            luaL_error(L, "element %I of the table is not a number", (lua_Integer)i + 1);
         lua_pop(L, 1);
     }
     *pushed = 1;
@@ -178,13 +178,13 @@ static int l_matrix(lua_State *L)
     for (size_t i = 0; i < rows; i++) {
         lua_rawgeti(L, 1, (lua_Integer)i + 1);
         if (!lua_istable(L, -1) || lua_rawlen(L, -1) != cols)
-            luaL_error(L, "row %zu does not have %zu numbers", i + 1, cols);
+            luaL_error(L, "row %I does not have %I numbers", (lua_Integer)i + 1, (lua_Integer)cols);
         for (size_t j = 0; j < cols; j++) {
             lua_rawgeti(L, -1, (lua_Integer)j + 1);
             int ok;
             a->data[i * cols + j] = lua_tonumberx(L, -1, &ok);
             if (!ok)
-                luaL_error(L, "element (%zu,%zu) is not a number", i + 1, j + 1);
+                luaL_error(L, "element (%I,%I) is not a number", (lua_Integer)i + 1, (lua_Integer)j + 1);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
