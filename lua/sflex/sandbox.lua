@@ -667,7 +667,7 @@ end
 --   {view = POLICY}  a sub-table with a policy of its own
 --   "block: reason"
 local LEARN_POLICY = {
-  SFModel = "table", copy_table = "pure", decode_value = "pure",
+  SFModel = "table", PRIMAL_TOL = "pure", copy_table = "pure", decode_value = "pure",
   default_descriptor = "pure", encode_value = "pure", expand_paths = "read",
   extreme_mask = "pure", find_rp = "pure", format_number = "pure",
   grid_search = "pure", label_of = "pure", load_model = "read", new_model = "pure",
