@@ -1048,6 +1048,34 @@ do
   doc(SFModel.descriptor_object, "model:descriptor_object() -> descriptor\nsflex.descriptor(model.descriptor), cached.")
   doc(SFModel.check_species, "model:check_species(atoms)\nError unless the types name the model's species in order.")
   doc(SFModel.to_raw, "model:to_raw() -> table\nThe file's entries (internal).")
+  local more = {
+    partial_gr = "learn.partial_gr(configs, masks, rmax, dr) -> {r =, pairs = {CuCu = Vector, ...}}\n" ..
+      "Partial g(r) of the masked centre atoms pooled over configurations (Fig. 1).",
+    parse_model = "learn.parse_model(text [, name]) -> SFModel\nA model from file text (errors name the line).",
+    copy_table = "learn.copy_table(t) -> table\nA deep copy of a plain table.",
+    new_model = "learn.new_model{elements =, order =, descriptor =, label =, transform =, centres =, ...} -> SFModel\n" ..
+      "Build a model from its parts (as train_sf does).",
+    default_descriptor = "learn.default_descriptor() -> table\nThe paper's descriptor: grid {0.6, 3.0, 0.05}, sigma 0.05, cutoff 3.0, reduced.",
+    decode_value = "learn.decode_value(text [, where]) -> value\nOne value of the model file format (number, string, list).",
+    encode_value = "learn.encode_value(value [, where]) -> text\nThe inverse of decode_value.",
+    format_number = "learn.format_number(x) -> string\nShortest text that reads back to the same double.",
+    sample_name = "learn.sample_name(path) -> string\nDIR/FILE without .gz and format extension.",
+    resolve_descriptor = "learn.resolve_descriptor(def, configs, labels [, progress]) -> def\n" ..
+      "Fill in r_p (first peaks of the lowest 1 % of the label) where the definition lacks it.",
+    parse_number = "learn.parse_number(text) -> number | nil\nA number in the C locale.",
+    read_config = "learn.read_config(path | Atoms [, elements]) -> Atoms, path",
+    label_of = "learn.label_of(atoms, column, transform, where) -> Vector\nThe per-atom label, ln-transformed and checked.",
+    find_rp = "learn.find_rp(configs, labels [, frac = 0.01, opts]) -> {CuCu = r, ...}\n" ..
+      "First-peak positions of the partial g(r) of the lowest-label atoms.",
+    extreme_mask = "learn.extreme_mask(atoms, y, frac) -> Vector mask\nThe lowest (frac > 0) or highest (frac < 0) fraction of y per species.",
+    expand_paths = "learn.expand_paths(list) -> list\nPaths with glob patterns (* ? [) expanded by sflex.expand.",
+    write_dump = "learn.write_dump(path, atoms, columns)\nA LAMMPS dump with id type x y z and extra columns (temp name + rename).",
+    sample_meta = "learn.sample_meta(path) -> {composition =, composition_name =, rate =}\n" ..
+      "Composition and cooling rate from a make_dataset.sh sample path.",
+  }
+  for name, text in pairs(more) do
+    if M[name] then doc(M[name], text) end
+  end
 end
 
 return {
