@@ -321,6 +321,37 @@ function M.descriptor(a, b)
   return new_descriptor(a)
 end
 
+-- ---- bond-angle descriptors ---------------------------------------------------------
+
+local ANG_KNOWN = {xi = true, lambda = true, zeta = true, cutoff = true, reduced = true,
+                   rp = true, group = true, rdf = true}
+
+--- sflex.angular_descriptor(atoms [, {xi=, lambda=, zeta=, cutoff=, reduced=true,
+--- rp="auto"|{CuCu=...}, group=mask, rdf={rmax, dr}}]) -> Matrix, rp
+function M.angular_descriptor(atoms, opts)
+  opts = opts or {}
+  if not is_atoms(atoms) then error("sflex.angular_descriptor: expected Atoms, got " .. type(atoms), 2) end
+  if type(opts) ~= "table" then error("sflex.angular_descriptor: expected a table of options", 2) end
+  check_keys(opts, ANG_KNOWN, "sflex.angular_descriptor")
+  local reduced = opts.reduced ~= false
+  local rp = opts.rp
+  if rp == "auto" then rp = nil end
+  if rp ~= nil and type(rp) ~= "table" then
+    error("sflex.angular_descriptor: rp must be a table like {CuCu=2.5, CuZr=2.7, ZrZr=3.1} or \"auto\"", 2)
+  end
+  local flat
+  if reduced then
+    if rp == nil then
+      local r = core._rdf(atoms, (opts.rdf or {}).rmax or 6.0, (opts.rdf or {}).dr or 0.02, opts.group)
+      rp = r:peaks({smooth = (opts.rdf or {}).smooth, threshold = (opts.rdf or {}).threshold})
+    end
+    flat = resolve_rp(rp, atoms)
+  end
+  local X = core._angular(atoms, {xi = opts.xi, lambda = opts.lambda, zeta = opts.zeta,
+                                  cutoff = opts.cutoff, reduced = reduced, rp = flat})
+  return X, reduced and rp or nil
+end
+
 -- ---- output ------------------------------------------------------------------------
 
 --- sflex.write_columns(path, {Vector|Matrix, ...}, {names} [, order]) -> path
@@ -348,6 +379,14 @@ if docs then
     "  rp auto: first peaks of the partial g(r) of the group's atoms (all by default).\n" ..
     "  reduced=false works in Angstrom (defaults grid 1.5:6.6:0.1, sigma 0.1, cutoff 6.6).\n" ..
     "  sflex.descriptor(atoms, {...}) computes directly."
+  docs[M.angular_descriptor] = "sflex.angular_descriptor(atoms [, {xi={1,1.5,2}, lambda={-1,1}, zeta={1,2,4,16},\n" ..
+    "                         cutoff=1.4, reduced=true, rp=\"auto\"|{CuCu=2.5,...}, group=mask}])\n" ..
+    "  -> Matrix, rp.  Bond-angle structure functions (Cubuk et al. 2015): per atom i and\n" ..
+    "  neighbour species pair b <= c, Psi = sum over pairs {j,k} of neighbours within the cutoff of\n" ..
+    "  exp(-(r_ij^2 + r_ik^2 + r_jk^2)/xi^2) (1 + lambda cos theta_jik)^zeta.  Columns\n" ..
+    "  Psi_<b>_<c>_xi<xi>_l<lambda>_z<zeta> (pair, then xi, lambda, zeta); no bias column.\n" ..
+    "  reduced: distances, xi and cutoff in units of the pair's first-peak position rp (auto:\n" ..
+    "  from g(r)); reduced=false: Angstrom (defaults xi={2.5,4,5.5}, cutoff 4.2).  doc/structure.md."
   docs[M.write_columns] = "sflex.write_columns(path, {blocks}, {names} [, order]) -> path\n" ..
     "  Fast whitespace table of Vectors/Matrices side by side (rows in order)."
 end

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "l_sflex.h"
+#include "sf_angular.h"
 #include "sf_descriptor.h"
 #include "sf_neighbor.h"
 #include "sf_rdf.h"
@@ -724,6 +725,101 @@ static int l_descriptor(lua_State *L)
     return 1;
 }
 
+/* A list option {v1, v2, ...} of at most max numbers into out; absent: *n
+ * unchanged (the default). */
+static void opt_num_list(lua_State *L, int t, const char *k, double *out,
+                         int *n, int max)
+{
+    lua_getfield(L, t, k);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (lua_type(L, -1) == LUA_TNUMBER) { /* a single value */
+        out[0] = lua_tonumber(L, -1);
+        *n = 1;
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "angular descriptor: %s must be a list of numbers", k);
+    int len = (int)lua_rawlen(L, -1);
+    if (len < 1 || len > max)
+        luaL_error(L, "angular descriptor: %s has %d values (need 1..%d)", k,
+                   len, max);
+    for (int i = 0; i < len; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        int ok;
+        out[i] = lua_tonumberx(L, -1, &ok);
+        if (!ok)
+            luaL_error(L, "angular descriptor: %s[%d] is not a number", k, i + 1);
+        lua_pop(L, 1);
+    }
+    *n = len;
+    lua_pop(L, 1);
+}
+
+/* A flat ntypes x ntypes rp list at field "rp" of table t into a buffer
+ * owned by a userdata pushed on the stack. */
+static double *rp_field(lua_State *L, int t, int nt, const char *what)
+{
+    lua_getfield(L, t, "rp");
+    if (!lua_istable(L, -1))
+        luaL_error(L, "%s: reduced units need rp (a table of %d x %d "
+                      "first-peak positions)", what, nt, nt);
+    if ((int)lua_rawlen(L, -1) != nt * nt)
+        luaL_error(L, "%s: rp has %d values, need %d", what,
+                   (int)lua_rawlen(L, -1), nt * nt);
+    int rt = lua_gettop(L);
+    double *rp = lua_newuserdatauv(L, (size_t)nt * nt * sizeof *rp, 0);
+    for (int k = 0; k < nt * nt; k++) {
+        lua_rawgeti(L, rt, k + 1);
+        int ok;
+        rp[k] = lua_tonumberx(L, -1, &ok);
+        if (!ok)
+            luaL_error(L, "%s: rp[%d] is not a number", what, k + 1);
+        lua_pop(L, 1);
+    }
+    return rp;
+}
+
+/* sflex._angular(atoms, {xi, lambda, zeta, cutoff, reduced, rp={flat}})
+ * -> Matrix with column names (see sf_angular.h) */
+static int l_angular(lua_State *L)
+{
+    sf_atoms *a = sfl_check_atoms(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    sf_angular_params p;
+    if (opt_bool_field(L, 2, "reduced", 1))
+        sf_angular_params_init(&p);
+    else
+        sf_angular_params_init_angstrom(&p);
+    opt_num_list(L, 2, "xi", p.xi, &p.nxi, SF_ANGULAR_MAXPAR);
+    opt_num_list(L, 2, "lambda", p.lambda, &p.nlambda, SF_ANGULAR_MAXPAR);
+    opt_num_list(L, 2, "zeta", p.zeta, &p.nzeta, SF_ANGULAR_MAXPAR);
+    p.cutoff = opt_num_field(L, 2, "cutoff", p.cutoff);
+    int nt = a->ntypes;
+    if (p.reduced)
+        p.rp = rp_field(L, 2, nt, "angular descriptor");
+    if (sf_angular_check(&p, nt))
+        return sfl_core_error(L);
+    size_t nc = sf_angular_ncols(&p, nt);
+    sfl_array *m = sfl_matrix_new(L, a->n, nc);
+    if (sf_angular_compute(a, &p, m->data, NULL))
+        return sfl_core_error(L);
+    char **names = calloc(nc, sizeof *names);
+    if (!names)
+        return luaL_error(L, "out of memory");
+    for (size_t c = 0; c < nc; c++) {
+        char buf[256];
+        sf_angular_colname(&p, a, c, buf, sizeof buf);
+        names[c] = strdup(buf);
+    }
+    set_colnames(L, m, names);
+    return 1;
+}
+
 /* sflex.rdf_atoms(atoms, indices, rmax, dr) -> Matrix m x (ntypes*bins) */
 static int l_rdf_atoms(lua_State *L)
 {
@@ -907,6 +1003,7 @@ static const luaL_Reg funcs[] = {
     {"neighbors", l_neighbors},
     {"_rdf", l_rdf},
     {"_descriptor", l_descriptor},
+    {"_angular", l_angular},
     {"rdf_atoms", l_rdf_atoms},
     {"coarse_grain", l_coarse_grain},
     {"first_peak", l_first_peak},
@@ -924,6 +1021,7 @@ static const char *const func_docs[] = {
     "  thread count.",
     "sflex._rdf(atoms, rmax, dr [, centres]) -> Rdf  (see sflex.rdf)",
     "sflex._descriptor(atoms, params) -> Matrix  (see sflex.descriptor)",
+    "sflex._angular(atoms, params) -> Matrix  (see sflex.angular_descriptor)",
     "sflex.rdf_atoms(atoms, indices, rmax, dr) -> Matrix\n"
     "  Per-atom partial g(r)_{i,b} (paper eq. 3, with the number density) of\n"
     "  the atoms at the given 1-based indices: one row per index, one block\n"
