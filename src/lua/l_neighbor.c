@@ -870,13 +870,32 @@ static int l_rdf_atoms(lua_State *L)
     return 1;
 }
 
-/* sflex.coarse_grain(atoms, values, radius) -> Vector */
+/* sflex.coarse_grain(atoms, values, radius) -> Vector, or Matrix (every
+ * column, names kept) */
 static int l_coarse_grain(lua_State *L)
 {
     sf_atoms *a = sfl_check_atoms(L, 1);
+    double radius = luaL_checknumber(L, 3);
+    if (luaL_testudata(L, 2, SFL_MATRIX)) {
+        sfl_array *m = sfl_check_matrix(L, 2);
+        if (m->rows != a->n)
+            return luaL_error(L, "coarse_grain: %d rows for %d atoms",
+                              (int)m->rows, (int)a->n);
+        sfl_array *out = sfl_matrix_new(L, a->n, m->cols);
+        if (sf_coarse_grain_cols(a, m->data, m->cols, radius, out->data))
+            return sfl_core_error(L);
+        if (m->colnames) {
+            char **names = calloc(m->cols, sizeof *names);
+            if (!names)
+                return luaL_error(L, "out of memory");
+            for (size_t c = 0; c < m->cols; c++)
+                names[c] = strdup(m->colnames[c] ? m->colnames[c] : "");
+            set_colnames(L, out, names);
+        }
+        return 1;
+    }
     int pushed;
     sfl_array *v = sfl_opt_vector_arg(L, 2, &pushed);
-    double radius = luaL_checknumber(L, 3);
     if (v->rows * v->cols != a->n)
         return luaL_error(L, "coarse_grain: %d values for %d atoms",
                           (int)(v->rows * v->cols), (int)a->n);
@@ -1026,8 +1045,11 @@ static const char *const func_docs[] = {
     "  Per-atom partial g(r)_{i,b} (paper eq. 3, with the number density) of\n"
     "  the atoms at the given 1-based indices: one row per index, one block\n"
     "  of bins per neighbour species.  The mean over the a atoms is g_ab.",
-    "sflex.coarse_grain(atoms, values, radius) -> Vector\n"
-    "  Mean of values over each atom and its neighbours within radius.",
+    "sflex.coarse_grain(atoms, values, radius) -> Vector | Matrix\n"
+    "  Mean of values over each atom and its neighbours within radius (the\n"
+    "  atom itself included; r < radius; every periodic image counts).\n"
+    "  values: a Vector (or table) of n numbers, or an n-row Matrix such as\n"
+    "  a descriptor: then every column is averaged (column names kept).",
     "sflex.first_peak(r, g [, {smooth=2, threshold=0.5}]) -> r, g | nil, msg\n"
     "  First peak of a sampled curve (see rdf:peak).",
     "sflex._write_columns(path, blocks, names [, order, digits])  (see "

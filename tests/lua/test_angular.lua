@@ -123,6 +123,24 @@ t.case("defaults on a glass, rp auto and explicit agree", function()
   t.eq(Z:colnames()[1], "Psi_Cu_Cu_xi2.500_l-1_z1")
 end)
 
+t.case("coarse-graining a descriptor Matrix", function()
+  local a = sample(120, 9, 10.0)
+  local X = sflex.angular_descriptor(a, {reduced = false, xi = {2.5}, zeta = {1, 4}})
+  local C = sflex.coarse_grain(a, X, 3.5)
+  t.eq(C.rows, X.rows)
+  t.eq(C.cols, X.cols)
+  t.eq(C:colnames()[3], X:colnames()[3])
+  for c = 1, X.cols do
+    t.ok(C:col(c) == sflex.coarse_grain(a, X:col(c), 3.5), "column " .. c .. " as the Vector form")
+  end
+  -- by hand for atom 7: itself and its neighbours (r < 3.5, every image)
+  local j = sflex.neighbors(a, 3.5):neighbors(7)
+  local s = X:get(7, 2)
+  for k = 1, #j do s = s + X:get(j[k], 2) end
+  t.near(C:get(7, 2), s / (#j + 1), 1e-12 * math.abs(s))
+  t.raises(function() sflex.coarse_grain(a, X:slice(1, 10), 3.5) end, "10 rows for 120 atoms")
+end)
+
 t.case("errors", function()
   local a = sample(20, 1, 8.0)
   t.raises(function() sflex.angular_descriptor(a, {sigma = 1}) end, "unknown option 'sigma'")
