@@ -682,7 +682,7 @@ M.POLICY = {
   -- values
   DEFAULT_POTENTIAL = "pure", version = "pure", liblinear_version = "pure",
   -- arrays, atoms, structure, learning (pure computation)
-  vector = "pure", matrix = "pure", range = "pure", atoms = "pure", box = "pure",
+  vector = "pure", matrix = "pure", range = "pure", hstack = "pure", atoms = "pure", box = "pure",
   neighbors = "pure", rdf = "pure", rdf_atoms = "pure", sq = "pure",
   first_peak = "pure", first_peaks = "pure", _resolve_rp = "pure",
   descriptor = "pure", angular_descriptor = "pure", coarse_grain = "pure", voronoi = "pure",

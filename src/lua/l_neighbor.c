@@ -667,7 +667,25 @@ static const luaL_Reg rdf_meta[] = {
 
 /* ---- plain functions ------------------------------------------------------------ */
 
-/* sflex._descriptor(atoms, {r0,r1,h,sigma,cutoff,reduced,rp={flat},window})
+/* Option precision = "double" (default) | "float" of table t: 1 for float. */
+static int opt_precision(lua_State *L, int t, const char *what)
+{
+    lua_getfield(L, t, "precision");
+    const char *v = lua_isnil(L, -1) ? "double" : lua_tostring(L, -1);
+    int f32;
+    if (v && (!strcmp(v, "double") || !strcmp(v, "float64")))
+        f32 = 0;
+    else if (v && (!strcmp(v, "float") || !strcmp(v, "float32")))
+        f32 = 1;
+    else
+        return luaL_error(L, "%s: precision must be \"double\" or \"float\", "
+                             "got %s", what, v ? v : luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return f32;
+}
+
+/* sflex._descriptor(atoms, {r0,r1,h,sigma,cutoff,reduced,rp={flat},window,
+ * precision="double"|"float"})
  * -> Matrix with column names */
 static int l_descriptor(lua_State *L)
 {
@@ -710,8 +728,9 @@ static int l_descriptor(lua_State *L)
     if (sf_descriptor_check(&p, nt))
         return sfl_core_error(L);
     size_t nc = sf_descriptor_ncols(&p, nt);
-    sfl_array *m = sfl_matrix_new(L, a->n, nc);
-    if (sf_descriptor_compute(a, &p, m->data, NULL))
+    int f32 = opt_precision(L, 2, "descriptor");
+    sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
+    if (sf_descriptor_compute(a, &p, m->data, m->fdata))
         return sfl_core_error(L);
     char **names = calloc(nc, sizeof *names);
     if (!names)
@@ -783,7 +802,8 @@ static double *rp_field(lua_State *L, int t, int nt, const char *what)
     return rp;
 }
 
-/* sflex._angular(atoms, {xi, lambda, zeta, cutoff, reduced, rp={flat}})
+/* sflex._angular(atoms, {xi, lambda, zeta, cutoff, reduced, rp={flat},
+ * precision})
  * -> Matrix with column names (see sf_angular.h) */
 static int l_angular(lua_State *L)
 {
@@ -805,8 +825,9 @@ static int l_angular(lua_State *L)
     if (sf_angular_check(&p, nt))
         return sfl_core_error(L);
     size_t nc = sf_angular_ncols(&p, nt);
-    sfl_array *m = sfl_matrix_new(L, a->n, nc);
-    if (sf_angular_compute(a, &p, m->data, NULL))
+    int f32 = opt_precision(L, 2, "angular descriptor");
+    sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
+    if (sf_angular_compute(a, &p, m->data, m->fdata))
         return sfl_core_error(L);
     char **names = calloc(nc, sizeof *names);
     if (!names)
@@ -946,7 +967,7 @@ static int l_write_columns(lua_State *L)
     size_t rows = 0, cols = 0;
     for (int b = 0; b < nb; b++) {
         lua_rawgeti(L, 2, b + 1);
-        blk[b] = sfl_test_array(L, -1);
+        blk[b] = sfl_test_array_any(L, -1);
         if (!blk[b])
             return luaL_error(L, "write_columns: block %d is not a Vector or Matrix",
                               b + 1);
@@ -988,12 +1009,12 @@ static int l_write_columns(lua_State *L)
         size_t i = ord ? (size_t)ord->data[k] - 1 : k;
         int first = 1;
         for (int b = 0; b < nb; b++) {
-            const double *row = blk[b]->data + i * blk[b]->cols;
+            size_t base = i * blk[b]->cols;
             for (size_t c = 0; c < blk[b]->cols; c++) {
                 if (!first)
                     fputc(' ', f);
                 first = 0;
-                fprintf(f, "%.*g", digits, row[c]);
+                fprintf(f, "%.*g", digits, sfl_at(blk[b], base + c));
             }
         }
         fputc('\n', f);
