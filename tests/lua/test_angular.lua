@@ -151,4 +151,65 @@ t.case("errors", function()
   t.raises(function() sflex.angular_descriptor({}, {}) end, "expected Atoms")
 end)
 
+-- scripts: descriptors.lua --angular, compare_features.lua (its plain
+-- radial baseline is exactly train.lua's model)
+local bindir = os.getenv("SFLEX_BINARY_DIR")
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local function run(script, args)
+  local p = io.popen(q(bindir .. "/sflex") .. " " .. q(srcdir .. "/scripts/" .. script) .. " " .. args .. " 2>&1")
+  local out = p:read("a")
+  return p:close(), out
+end
+
+t.case("descriptors.lua --angular", function()
+  if not bindir then return end
+  local dir = t.tmpdir()
+  local glass = srcdir .. "/data/glasses/Cu50Zr50_1e13_s1/vflex.dump.gz"
+  local rpa = "--rp CuCu=2.59,CuZr=2.81,ZrZr=3.13"
+  local ok, out = run("descriptors.lua", q(glass) .. " --elements Cu,Zr " .. rpa ..
+    " --angular --xi 1,2 --zeta 1,16 --quiet --out " .. q(dir .. "/d.txt"))
+  t.ok(ok, out)
+  local fh = assert(io.open(dir .. "/d.txt"))
+  local head = fh:read("l")
+  local first = fh:read("l")
+  fh:close()
+  local names, vals = {}, {}
+  for w in head:gmatch("%S+") do names[#names + 1] = w end
+  for w in first:gmatch("%S+") do vals[#vals + 1] = tonumber(w) end
+  t.eq(#names, 2 + 99 + 3 * 2 * 2 * 2)
+  t.eq(names[101], "bias")
+  t.eq(names[102], "Psi_Cu_Cu_xi1.000_l-1_z1")
+  t.eq(names[#names], "Psi_Zr_Zr_xi2.000_l+1_z16")
+  -- the first row is atom id 1 (sorted by id)
+  local b = sflex.read(glass, {elements = {"Cu", "Zr"}})
+  local A = sflex.angular_descriptor(b, {rp = {CuCu = 2.59, CuZr = 2.81, ZrZr = 3.13}, xi = {1, 2}, zeta = {1, 16}})
+  local row = b.id:order()[1]
+  t.near(vals[102], A:get(row, 1), 1e-9 * A:get(row, 1))
+  t.near(vals[#vals], A:get(row, A.cols), 1e-9 * A:get(row, A.cols))
+  ok, out = run("descriptors.lua", q(glass) .. " --zeta 1 --out " .. q(dir .. "/e.txt"))
+  t.ok(not ok and out:find("need --angular", 1, true), out)
+end)
+
+t.case("compare_features.lua baseline = train.lua", function()
+  if not bindir then return end
+  local dir = t.tmpdir()
+  local glass = srcdir .. "/data/glasses/Cu50Zr50_1e13_s1/vflex.dump.gz"
+  local ok, out = run("train.lua", "--train " .. q(glass) .. " --log --elements Cu,Zr --quiet --out " ..
+    q(dir .. "/m.sfmodel"))
+  t.ok(ok, out)
+  local rho = {}
+  for sp, r in out:gmatch("(%a+)%s+rho%(SF, ln vflex%) = (%S+)") do rho[sp] = tonumber(r) end
+  ok, out = run("compare_features.lua", q(glass) .. " --sets R,R+A* --out " .. q(dir .. "/c.txt"))
+  t.ok(ok, out)
+  local got = {}
+  for line in io.lines(dir .. "/c.txt") do
+    local set, sp, _, _, r = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)")
+    if set == "R" then got[sp] = tonumber(r) end
+    if set == "R+A*" then t.ok(tonumber(r) > 0.5, "R+A* learns something: " .. line) end
+  end
+  t.ok(rho.Cu and rho.Zr, "train.lua printed rho")
+  t.near(got.Cu, rho.Cu, 1e-4)
+  t.near(got.Zr, rho.Zr, 1e-4)
+end)
+
 t.done()
