@@ -101,9 +101,12 @@ end
 
 local rows = {}
 local function report(set, species, test, n, rho, C, eps, ncol)
-  rows[#rows + 1] = {set, species, test, n, rho, C, eps, ncol}
-  print(string.format("%-14s %-3s %-18s n_test=%-5d rho=%.4f  (C=%g eps=%g, %d features)",
-    set, species, test, n, rho, C, eps, ncol))
+  local r = {set, species, test, tostring(n or "-"), string.format("%.6f", rho),
+             C and string.format("%g", C) or "-", eps and string.format("%g", eps) or "-",
+             tostring(ncol or "-")}
+  rows[#rows + 1] = r
+  print(string.format("%-14s %-3s %-24s n_test=%-5s rho=%.4f  (C=%s eps=%s, %s features)",
+    set, species, test, r[4], rho, r[6], r[7], r[8]))
 end
 
 for _, set in ipairs(opt.sets) do
@@ -118,10 +121,10 @@ for _, set in ipairs(opt.sets) do
         local nte = math.tointeger(cfg[out]:mask(sp):count())
         local tr, te = sflex.range(1, X.rows - nte), sflex.range(X.rows - nte + 1, X.rows)
         local rho, C, eps, nc = fit(set, X, y, tr, te)
-        report(set, sp, learn.sample_name(opt.configs[out]), nte, rho, C, eps, nc)
+        report(set, sp, (learn.sample_name(opt.configs[out]):gsub("/.*$", "")), nte, rho, C, eps, nc)
         sum = sum + rho
       end
-      report(set, sp, "mean", 0, sum / #cfg, 0, 0, 0)
+      report(set, sp, "mean", nil, sum / #cfg)
     else
       local all = {}
       for f = 1, #cfg do all[f] = f end
@@ -138,7 +141,7 @@ if opt.out then
   local fh = assert(io.open(tmp, "w"))
   fh:write("set species test n_test rho C epsilon features\n")
   for _, r in ipairs(rows) do
-    fh:write(string.format("%s %s %s %d %.6f %g %g %d\n", table.unpack(r)))
+    fh:write(table.concat(r, " "), "\n")
   end
   assert(fh:close())
   assert(os.rename(tmp, opt.out))
