@@ -682,10 +682,10 @@ M.POLICY = {
   -- values
   DEFAULT_POTENTIAL = "pure", version = "pure", liblinear_version = "pure",
   -- arrays, atoms, structure, learning (pure computation)
-  vector = "pure", matrix = "pure", range = "pure", atoms = "pure", box = "pure",
+  vector = "pure", matrix = "pure", range = "pure", hstack = "pure", atoms = "pure", box = "pure",
   neighbors = "pure", rdf = "pure", rdf_atoms = "pure", sq = "pure",
   first_peak = "pure", first_peaks = "pure", _resolve_rp = "pure",
-  descriptor = "pure", coarse_grain = "pure", voronoi = "pure",
+  descriptor = "pure", angular_descriptor = "pure", coarse_grain = "pure", voronoi = "pure",
   svr = "pure", svc = "pure", problem = "pure", grid_search = "pure",
   train_sf = "read", stats = {view = STATS_POLICY}, learn = {view = LEARN_POLICY},
   d2min = "pure", d2min_fit = "pure", d2min_atoms = "pure", eigh = "pure",
@@ -716,7 +716,7 @@ M.POLICY = {
 -- internal helpers the scripts use (fig2_sf_vflex.lua stacks vectors with
 -- _learn_stack).
 local CORE_POLICY = {
-  _descriptor = "pure", _learn_apply = "pure", _learn_first_peak = "pure",
+  _descriptor = "pure", _angular = "pure", _learn_apply = "pure", _learn_first_peak = "pure",
   _learn_rdf = "pure", _learn_stack = "pure", _luadir = "pure", _rdf = "pure",
   _model_format = "pure", _model_parse = "pure", _model_read = "read",
   _model_write = "write1", _write_columns = "write1-",

@@ -233,7 +233,14 @@ Descriptor.__index = Descriptor
 Descriptor.__name = "sflex.Descriptor"
 
 local DESC_KNOWN = {grid = true, sigma = true, cutoff = true, reduced = true, rp = true,
-                    group = true, window = true, rdf = true}
+                    group = true, window = true, rdf = true, precision = true}
+
+local function check_precision(p, what)
+  if p ~= nil and p ~= "double" and p ~= "float" then
+    error(what .. ": precision must be \"double\" or \"float\", got " .. tostring(p), 4)
+  end
+  return p
+end
 
 local function new_descriptor(def)
   def = def or {}
@@ -249,6 +256,7 @@ local function new_descriptor(def)
     group = def.group,
     window = def.window,
     rdf = def.rdf or {},
+    precision = check_precision(def.precision, "sflex.descriptor"),
   }
   local g = d.grid
   if type(g) == "string" then
@@ -303,6 +311,7 @@ function Descriptor:compute(atoms)
   return core._descriptor(atoms, {
     r0 = self.grid[1], r1 = self.grid[2], h = self.grid[3], sigma = self.sigma,
     cutoff = self.cutoff, reduced = self.reduced, rp = flat, window = self.window,
+    precision = self.precision,
   })
 end
 
@@ -310,7 +319,7 @@ end
 function Descriptor:definition()
   return {grid = {self.grid[1], self.grid[2], self.grid[3]}, sigma = self.sigma,
           cutoff = self.cutoff, reduced = self.reduced, rp = self.rp or self.last_rp,
-          window = self.window}
+          window = self.window, precision = self.precision}
 end
 
 --- sflex.descriptor{...} -> Descriptor;  sflex.descriptor(atoms, {...}) -> Matrix
@@ -319,6 +328,39 @@ function M.descriptor(a, b)
     return new_descriptor(b):compute(a)
   end
   return new_descriptor(a)
+end
+
+-- ---- bond-angle descriptors ---------------------------------------------------------
+
+local ANG_KNOWN = {xi = true, lambda = true, zeta = true, cutoff = true, reduced = true,
+                   rp = true, group = true, rdf = true, precision = true}
+
+--- sflex.angular_descriptor(atoms [, {xi=, lambda=, zeta=, cutoff=, reduced=true,
+--- rp="auto"|{CuCu=...}, group=mask, rdf={rmax, dr}}]) -> Matrix, rp
+function M.angular_descriptor(atoms, opts)
+  opts = opts or {}
+  if not is_atoms(atoms) then error("sflex.angular_descriptor: expected Atoms, got " .. type(atoms), 2) end
+  if type(opts) ~= "table" then error("sflex.angular_descriptor: expected a table of options", 2) end
+  check_keys(opts, ANG_KNOWN, "sflex.angular_descriptor")
+  local reduced = opts.reduced ~= false
+  local rp = opts.rp
+  if rp == "auto" then rp = nil end
+  if rp ~= nil and type(rp) ~= "table" then
+    error("sflex.angular_descriptor: rp must be a table like {CuCu=2.5, CuZr=2.7, ZrZr=3.1} or \"auto\"", 2)
+  end
+  local flat
+  if reduced then
+    if rp == nil then
+      local r = core._rdf(atoms, (opts.rdf or {}).rmax or 6.0, (opts.rdf or {}).dr or 0.02, opts.group)
+      rp = r:peaks({smooth = (opts.rdf or {}).smooth, threshold = (opts.rdf or {}).threshold})
+    end
+    flat = resolve_rp(rp, atoms)
+  end
+  check_precision(opts.precision, "sflex.angular_descriptor")
+  local X = core._angular(atoms, {xi = opts.xi, lambda = opts.lambda, zeta = opts.zeta,
+                                  cutoff = opts.cutoff, reduced = reduced, rp = flat,
+                                  precision = opts.precision})
+  return X, reduced and rp or nil
 end
 
 -- ---- output ------------------------------------------------------------------------
@@ -342,12 +384,24 @@ if docs then
   docs[M.first_peaks] = "sflex.first_peaks(atoms | rdf [, {group=mask, rmax=6, dr=0.02}])\n" ..
     "  -> {CuCu = r, CuZr = r, ZrZr = r}: first peak of each partial g(r)."
   docs[M.descriptor] = "sflex.descriptor{grid={0.6,3.0,0.05}, sigma=0.05, cutoff=3.0, reduced=true,\n" ..
-    "                 rp={CuCu=2.5, CuZr=2.7, ZrZr=3.1} | \"auto\", group=mask, window=9}\n" ..
+    "                 rp={CuCu=2.5, CuZr=2.7, ZrZr=3.1} | \"auto\", group=mask, window=9,\n" ..
+    "                 precision=\"double\" | \"float\"}\n" ..
     "  -> Descriptor, with desc:compute(atoms) -> Matrix (one row per atom: a block of\n" ..
     "  G_i^b(rbar) per neighbour species, then a bias column of ones; paper eq. 5).\n" ..
     "  rp auto: first peaks of the partial g(r) of the group's atoms (all by default).\n" ..
     "  reduced=false works in Angstrom (defaults grid 1.5:6.6:0.1, sigma 0.1, cutoff 6.6).\n" ..
+    "  precision=\"float\": float32 storage (half the memory; each value the double one\n" ..
+    "  rounded), accepted by SVR training/prediction and model:sf (see x:dtype()).\n" ..
     "  sflex.descriptor(atoms, {...}) computes directly."
+  docs[M.angular_descriptor] = "sflex.angular_descriptor(atoms [, {xi={1,1.5,2}, lambda={-1,1}, zeta={1,2,4,16},\n" ..
+    "                         cutoff=1.4, reduced=true, rp=\"auto\"|{CuCu=2.5,...}, group=mask,\n" ..
+    "                         precision=\"double\"|\"float\"}])\n" ..
+    "  -> Matrix, rp.  Bond-angle structure functions (Cubuk et al. 2015): per atom i and\n" ..
+    "  neighbour species pair b <= c, Psi = sum over pairs {j,k} of neighbours within the cutoff of\n" ..
+    "  exp(-(r_ij^2 + r_ik^2 + r_jk^2)/xi^2) (1 + lambda cos theta_jik)^zeta.  Columns\n" ..
+    "  Psi_<b>_<c>_xi<xi>_l<lambda>_z<zeta> (pair, then xi, lambda, zeta); no bias column.\n" ..
+    "  reduced: distances, xi and cutoff in units of the pair's first-peak position rp (auto:\n" ..
+    "  from g(r)); reduced=false: Angstrom (defaults xi={2.5,4,5.5}, cutoff 4.2).  doc/structure.md."
   docs[M.write_columns] = "sflex.write_columns(path, {blocks}, {names} [, order]) -> path\n" ..
     "  Fast whitespace table of Vectors/Matrices side by side (rows in order)."
 end

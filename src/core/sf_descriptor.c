@@ -490,6 +490,14 @@ int sf_descriptor_compute(const sf_atoms *a, const sf_descriptor_params *p,
 int sf_coarse_grain(const sf_atoms *a, const double *values, double radius,
                     double *out)
 {
+    return sf_coarse_grain_cols(a, values, 1, radius, out);
+}
+
+int sf_coarse_grain_cols(const sf_atoms *a, const double *values, size_t ncols,
+                         double radius, double *out)
+{
+    if (ncols == 0)
+        return sf_error("coarse_grain: no columns");
     sf_cells *c = sf_cells_new(&a->box, a->n, a->x, NULL, 1, radius);
     if (!c)
         return sf_error_prefix("coarse_grain");
@@ -509,10 +517,16 @@ int sf_coarse_grain(const sf_atoms *a, const double *values, double radius,
                 failed = 1;
                 continue;
             }
-            double sum = values[i];
-            for (size_t e = 0; e < b.n; e++)
-                sum += values[atom[b.j[e]]];
-            out[i] = sum / (double)(b.n + 1);
+            double *o = out + i * ncols;
+            memcpy(o, values + i * ncols, ncols * sizeof *o);
+            for (size_t e = 0; e < b.n; e++) {
+                const double *v = values + (size_t)atom[b.j[e]] * ncols;
+                for (size_t k = 0; k < ncols; k++)
+                    o[k] += v[k];
+            }
+            double inv = (double)(b.n + 1);
+            for (size_t k = 0; k < ncols; k++)
+                o[k] /= inv;
         }
         sf_nbuf_free(&b);
     }

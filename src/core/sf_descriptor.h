@@ -72,5 +72,11 @@ int sf_descriptor_compute(const sf_atoms *a, const sf_descriptor_params *p,
  * neighbour, as in sf_neighbor.h). */
 int sf_coarse_grain(const sf_atoms *a, const double *values, double radius,
                     double *out);
+/* The same for every column of a row-major n x ncols matrix (values and out
+ * n * ncols; out must not alias values): row i of out is the mean of the
+ * rows of i and its neighbours within radius, summed in a fixed order
+ * (the same bytes for any thread count; ncols = 1 is sf_coarse_grain). */
+int sf_coarse_grain_cols(const sf_atoms *a, const double *values, size_t ncols,
+                         double radius, double *out);
 
 #endif

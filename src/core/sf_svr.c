@@ -91,8 +91,12 @@ struct sf_svr_data {
     struct feature_node **x;    /* row starts */
 };
 
-sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
-                             double bias)
+/* Element (i, j) of a dense row-major matrix of doubles (X) or floats (F). */
+#define ELEM(X, F, i, j, cols)                                               \
+    ((X) ? (X)[(i) * (cols) + (j)] : (double)(F)[(i) * (cols) + (j)])
+
+static sf_svr_data *data_new(const double *X, const float *F, size_t rows,
+                             size_t cols, double bias)
 {
     if (rows == 0 || cols == 0) {
         sf_error("training data: empty matrix (%zu x %zu)", rows, cols);
@@ -111,7 +115,7 @@ sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
     size_t nnz = 0;
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++) {
-            double v = X[i * cols + j];
+            double v = ELEM(X, F, i, j, cols);
             if (!isfinite(v)) {
                 sf_error("training data: row %zu, column %zu is %g", i + 1,
                          j + 1, v);
@@ -137,13 +141,14 @@ sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
     struct feature_node *n = d->nodes;
     for (size_t i = 0; i < rows; i++) {
         d->x[i] = n;
-        const double *row = X + i * cols;
-        for (size_t j = 0; j < cols; j++)
-            if (row[j] != 0.0) {
+        for (size_t j = 0; j < cols; j++) {
+            double v = ELEM(X, F, i, j, cols);
+            if (v != 0.0) {
                 n->index = (int)j + 1;
-                n->value = row[j];
+                n->value = v;
                 n++;
             }
+        }
         if (has_bias) {
             n->index = (int)cols + 1;
             n->value = bias;
@@ -154,6 +159,18 @@ sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
         n++;
     }
     return d;
+}
+
+sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
+                             double bias)
+{
+    return data_new(X, NULL, rows, cols, bias);
+}
+
+sf_svr_data *sf_svr_data_new_f32(const float *X, size_t rows, size_t cols,
+                                 double bias)
+{
+    return data_new(NULL, X, rows, cols, bias);
 }
 
 void sf_svr_data_free(sf_svr_data *d)
@@ -333,8 +350,8 @@ done:
 
 /* ---- prediction ---------------------------------------------------------------- */
 
-int sf_svr_predict(const double *X, size_t rows, size_t cols, const double *w,
-                   size_t nw, double bias, double *out)
+static int dense_predict(const double *X, const float *F, size_t rows, size_t cols,
+                   const double *w, size_t nw, double bias, double *out)
 {
     double b = 0.0;
     if (nw == cols + 1 && bias > 0)
@@ -346,11 +363,29 @@ int sf_svr_predict(const double *X, size_t rows, size_t cols, const double *w,
     long long nr = (long long)rows;
 #pragma omp parallel for schedule(static) if (rows > 20000)
     for (long long i = 0; i < nr; i++) {
-        const double *row = X + (size_t)i * cols;
         double s = 0.0;
-        for (size_t j = 0; j < cols; j++)
-            s += w[j] * row[j];
+        if (X) {
+            const double *row = X + (size_t)i * cols;
+            for (size_t j = 0; j < cols; j++)
+                s += w[j] * row[j];
+        } else {
+            const float *row = F + (size_t)i * cols;
+            for (size_t j = 0; j < cols; j++)
+                s += w[j] * (double)row[j];
+        }
         out[i] = s + b;
     }
     return SF_OK;
+}
+
+int sf_svr_predict(const double *X, size_t rows, size_t cols, const double *w,
+                   size_t nw, double bias, double *out)
+{
+    return dense_predict(X, NULL, rows, cols, w, nw, bias, out);
+}
+
+int sf_svr_predict_f32(const float *X, size_t rows, size_t cols,
+                       const double *w, size_t nw, double bias, double *out)
+{
+    return dense_predict(NULL, X, rows, cols, w, nw, bias, out);
 }

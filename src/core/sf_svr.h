@@ -72,6 +72,9 @@ typedef struct sf_svr_data sf_svr_data;
  * bias > 0 appends a constant feature.  NULL with an error on failure. */
 sf_svr_data *sf_svr_data_new(const double *X, size_t rows, size_t cols,
                              double bias);
+/* The same from float32 values (each widened to double, exactly). */
+sf_svr_data *sf_svr_data_new_f32(const float *X, size_t rows, size_t cols,
+                                 double bias);
 void sf_svr_data_free(sf_svr_data *d);
 size_t sf_svr_data_rows(const sf_svr_data *d);
 /* Number of weights a model trained on d has: cols (+1 with a bias). */
@@ -100,5 +103,8 @@ int sf_svr_cross_validate(const sf_svr_data *d, const double *y,
  * SF_ERR if nw is neither cols nor cols+1 (with bias > 0). */
 int sf_svr_predict(const double *X, size_t rows, size_t cols, const double *w,
                    size_t nw, double bias, double *out);
+/* The same for a float32 matrix (w . x summed in double). */
+int sf_svr_predict_f32(const float *X, size_t rows, size_t cols,
+                       const double *w, size_t nw, double bias, double *out);
 
 #endif

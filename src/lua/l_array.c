@@ -6,13 +6,15 @@
 #include "l_sflex.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static sfl_array *push_array(lua_State *L, const char *tname, size_t rows,
-                             size_t cols, int zero)
+static sfl_array *push_array_t(lua_State *L, const char *tname, size_t rows,
+                               size_t cols, int zero, int f32)
 {
-    if (cols && rows > ((size_t)-1 / sizeof(double)) / cols)
+    size_t es = f32 ? sizeof(float) : sizeof(double);
+    if (cols && rows > ((size_t)-1 / es) / cols)
         luaL_error(L, "array of %I x %I is too large", (lua_Integer)rows, (lua_Integer)cols);
     sfl_array *a = lua_newuserdatauv(L, sizeof *a, 1);
     a->rows = rows;
@@ -20,13 +22,36 @@ static sfl_array *push_array(lua_State *L, const char *tname, size_t rows,
     a->owned = 1;
     a->colnames = NULL;
     a->data = NULL;
+    a->fdata = NULL;
     luaL_setmetatable(L, tname);
-    size_t bytes = rows * cols * sizeof(double);
     size_t count = rows * cols;
-    a->data = zero ? calloc(count ? count : 1, sizeof(double))
-                   : malloc(bytes ? bytes : 1);
-    if (!a->data)
+    void *p = zero ? calloc(count ? count : 1, es) : malloc(count ? count * es : 1);
+    if (!p)
         luaL_error(L, "out of memory allocating %I x %I array", (lua_Integer)rows, (lua_Integer)cols);
+    if (f32)
+        a->fdata = p;
+    else
+        a->data = p;
+    return a;
+}
+
+static sfl_array *push_array(lua_State *L, const char *tname, size_t rows,
+                             size_t cols, int zero)
+{
+    return push_array_t(L, tname, rows, cols, zero, 0);
+}
+
+sfl_array *sfl_matrix_new_f32(lua_State *L, size_t rows, size_t cols)
+{
+    return push_array_t(L, SFL_MATRIX, rows, cols, 1, 1);
+}
+
+/* The float32 error for argument idx. */
+static sfl_array *no_f32(lua_State *L, int idx, sfl_array *a)
+{
+    if (a && a->fdata)
+        luaL_argerror(L, idx, "float32 array: this needs doubles (convert "
+                              "with x:double())");
     return a;
 }
 
@@ -50,6 +75,7 @@ sfl_array *sfl_array_view(lua_State *L, const char *tname, size_t rows,
     a->data = data;
     a->owned = 0;
     a->colnames = NULL;
+    a->fdata = NULL;
     luaL_setmetatable(L, tname);
     lua_pushvalue(L, parent);
     lua_setiuservalue(L, -2, 1);
@@ -58,18 +84,47 @@ sfl_array *sfl_array_view(lua_State *L, const char *tname, size_t rows,
 
 sfl_array *sfl_check_vector(lua_State *L, int idx)
 {
-    return luaL_checkudata(L, idx, SFL_VECTOR);
+    return no_f32(L, idx, luaL_checkudata(L, idx, SFL_VECTOR));
 }
 
 sfl_array *sfl_check_matrix(lua_State *L, int idx)
 {
-    return luaL_checkudata(L, idx, SFL_MATRIX);
+    return no_f32(L, idx, luaL_checkudata(L, idx, SFL_MATRIX));
+}
+
+sfl_array *sfl_test_array_any(lua_State *L, int idx)
+{
+    sfl_array *a = luaL_testudata(L, idx, SFL_VECTOR);
+    return a ? a : luaL_testudata(L, idx, SFL_MATRIX);
 }
 
 sfl_array *sfl_test_array(lua_State *L, int idx)
 {
-    sfl_array *a = luaL_testudata(L, idx, SFL_VECTOR);
-    return a ? a : luaL_testudata(L, idx, SFL_MATRIX);
+    return no_f32(L, idx, sfl_test_array_any(L, idx));
+}
+
+sfl_array *sfl_test_double(lua_State *L, int idx, const char *tname)
+{
+    return no_f32(L, idx, luaL_testudata(L, idx, tname));
+}
+
+static int is_f32(const sfl_array *a) { return a->fdata != NULL; }
+static size_t esize(const sfl_array *a)
+{
+    return a->fdata ? sizeof(float) : sizeof(double);
+}
+/* Start of row i (element i of a Vector) as bytes. */
+static char *row_ptr(const sfl_array *a, size_t i)
+{
+    return a->fdata ? (char *)(a->fdata + i * a->cols)
+                    : (char *)(a->data + i * a->cols);
+}
+static void put(sfl_array *a, size_t k, double v)
+{
+    if (a->fdata)
+        a->fdata[k] = (float)v;
+    else
+        a->data[k] = v;
 }
 
 static int is_vector(lua_State *L, int idx)
@@ -81,7 +136,7 @@ static int is_vector(lua_State *L, int idx)
 sfl_array *sfl_opt_vector_arg(lua_State *L, int idx, int *pushed)
 {
     *pushed = 0;
-    sfl_array *a = luaL_testudata(L, idx, SFL_VECTOR);
+    sfl_array *a = sfl_test_double(L, idx, SFL_VECTOR);
     if (a)
         return a;
     luaL_checktype(L, idx, LUA_TTABLE);
@@ -100,9 +155,19 @@ sfl_array *sfl_opt_vector_arg(lua_State *L, int idx, int *pushed)
     return a;
 }
 
+/* A Vector or Matrix of doubles (float32: an error). */
 static sfl_array *check_any(lua_State *L, int idx)
 {
     sfl_array *a = sfl_test_array(L, idx);
+    if (!a)
+        luaL_typeerror(L, idx, "Vector or Matrix");
+    return a;
+}
+
+/* A Vector or Matrix of either element type. */
+static sfl_array *check_anyf(lua_State *L, int idx)
+{
+    sfl_array *a = sfl_test_array_any(L, idx);
     if (!a)
         luaL_typeerror(L, idx, "Vector or Matrix");
     return a;
@@ -210,10 +275,13 @@ static int l_range(lua_State *L)
 
 static int l_gc(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
-    if (a->owned)
+    sfl_array *a = check_anyf(L, 1);
+    if (a->owned) {
         free(a->data);
+        free(a->fdata);
+    }
     a->data = NULL;
+    a->fdata = NULL;
     a->rows = 0;
     if (a->colnames) {
         for (size_t j = 0; j < a->cols; j++)
@@ -227,17 +295,17 @@ static int l_gc(lua_State *L)
 
 static int l_len(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     lua_pushinteger(L, (lua_Integer)a->rows);
     return 1;
 }
 
 static int vec_index(lua_State *L)
 {
-    sfl_array *a = sfl_check_vector(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_VECTOR);
     if (lua_type(L, 2) == LUA_TNUMBER) {
         size_t i = check_index(L, 2, a->rows);
-        lua_pushnumber(L, a->data[i]);
+        lua_pushnumber(L, sfl_at(a, i));
         return 1;
     }
     luaL_getmetafield(L, 1, "__methods");
@@ -248,18 +316,22 @@ static int vec_index(lua_State *L)
 
 static int vec_newindex(lua_State *L)
 {
-    sfl_array *a = sfl_check_vector(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_VECTOR);
     size_t i = check_index(L, 2, a->rows);
-    a->data[i] = luaL_checknumber(L, 3);
+    put(a, i, luaL_checknumber(L, 3));
     return 0;
 }
 
 static int mat_index(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     if (lua_type(L, 2) == LUA_TNUMBER) {
         size_t i = check_index(L, 2, a->rows);
-        sfl_array_view(L, SFL_VECTOR, a->cols, 1, a->data + i * a->cols, 1);
+        if (a->fdata) {
+            sfl_array *v = sfl_array_view(L, SFL_VECTOR, a->cols, 1, NULL, 1);
+            v->fdata = a->fdata + i * a->cols;
+        } else
+            sfl_array_view(L, SFL_VECTOR, a->cols, 1, a->data + i * a->cols, 1);
         return 1;
     }
     const char *k = lua_tostring(L, 2);
@@ -284,23 +356,24 @@ static int mat_newindex(lua_State *L)
 
 static int l_tostring(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     size_t n = len(a), show = n <= 6 ? n : 3;
+    const char *f = is_f32(a) ? " float32" : "";
     if (is_vector(L, 1))
-        lua_pushfstring(L, "Vector(n=%d: ", (int)a->rows);
+        lua_pushfstring(L, "Vector(n=%d%s: ", (int)a->rows, f);
     else
-        lua_pushfstring(L, "Matrix(%dx%d: ", (int)a->rows, (int)a->cols);
+        lua_pushfstring(L, "Matrix(%dx%d%s: ", (int)a->rows, (int)a->cols, f);
     luaL_addvalue(&b);
     for (size_t i = 0; i < show; i++) {
         char num[64];
-        snprintf(num, sizeof num, "%s%.6g", i ? " " : "", a->data[i]);
+        snprintf(num, sizeof num, "%s%.6g", i ? " " : "", sfl_at(a, i));
         luaL_addstring(&b, num);
     }
     if (n > show) {
         char num[64];
-        snprintf(num, sizeof num, " ... %.6g", a->data[n - 1]);
+        snprintf(num, sizeof num, " ... %.6g", sfl_at(a, n - 1));
         luaL_addstring(&b, num);
     }
     luaL_addstring(&b, ")");
@@ -351,11 +424,11 @@ static int l_unm(lua_State *L)
 
 static int l_eq(lua_State *L)
 {
-    sfl_array *a = sfl_test_array(L, 1), *b = sfl_test_array(L, 2);
+    sfl_array *a = sfl_test_array_any(L, 1), *b = sfl_test_array_any(L, 2);
     int eq = a && b && a->rows == b->rows && a->cols == b->cols &&
              is_vector(L, 1) == is_vector(L, 2);
     for (size_t i = 0; eq && i < len(a); i++)
-        eq = a->data[i] == b->data[i];
+        eq = sfl_at(a, i) == sfl_at(b, i);
     lua_pushboolean(L, eq);
     return 1;
 }
@@ -439,7 +512,7 @@ static int m_not(lua_State *L) { return logic(L, 2); }
 /* v:select(mask) -> elements (rows for a Matrix) where mask ~= 0 */
 static int m_select(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     sfl_array *m = sfl_check_vector(L, 2);
     if (m->rows != a->rows)
         return luaL_error(L, "mask length %d does not match %d rows",
@@ -447,29 +520,27 @@ static int m_select(lua_State *L)
     size_t k = 0;
     for (size_t i = 0; i < m->rows; i++)
         k += m->data[i] != 0;
-    sfl_array *r = push_array(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX, k,
-                              a->cols, 0);
+    sfl_array *r = push_array_t(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX, k,
+                                a->cols, 0, is_f32(a));
     for (size_t i = 0, j = 0; i < a->rows; i++)
         if (m->data[i] != 0)
-            memcpy(r->data + a->cols * j++, a->data + a->cols * i,
-                   a->cols * sizeof(double));
+            memcpy(row_ptr(r, j++), row_ptr(a, i), a->cols * esize(a));
     return 1;
 }
 
 /* v:take(indices) -> elements/rows at 1-based indices (Vector or table) */
 static int m_take(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     int pushed;
     sfl_array *ix = sfl_opt_vector_arg(L, 2, &pushed);
-    sfl_array *r = push_array(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX,
-                              ix->rows, a->cols, 0);
+    sfl_array *r = push_array_t(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX,
+                                ix->rows, a->cols, 0, is_f32(a));
     for (size_t j = 0; j < ix->rows; j++) {
         double d = ix->data[j];
         if (!(d >= 1 && d <= (double)a->rows && d == floor(d)))
             return luaL_error(L, "index %f out of range 1..%d", d, (int)a->rows);
-        memcpy(r->data + a->cols * j, a->data + a->cols * (size_t)(d - 1),
-               a->cols * sizeof(double));
+        memcpy(row_ptr(r, j), row_ptr(a, (size_t)(d - 1)), a->cols * esize(a));
     }
     return 1;
 }
@@ -477,7 +548,7 @@ static int m_take(lua_State *L)
 /* v:slice(i, j) -> copy of elements/rows i..j (inclusive, negative from end) */
 static int m_slice(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     lua_Integer n = (lua_Integer)a->rows;
     lua_Integer i = luaL_optinteger(L, 2, 1), j = luaL_optinteger(L, 3, n);
     if (i < 0)
@@ -489,40 +560,39 @@ static int m_slice(lua_State *L)
     if (j > n)
         j = n;
     size_t k = j >= i ? (size_t)(j - i + 1) : 0;
-    sfl_array *r = push_array(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX, k,
-                              a->cols, 0);
+    sfl_array *r = push_array_t(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX, k,
+                                a->cols, 0, is_f32(a));
     if (k)
-        memcpy(r->data, a->data + (size_t)(i - 1) * a->cols,
-               k * a->cols * sizeof(double));
+        memcpy(row_ptr(r, 0), row_ptr(a, (size_t)(i - 1)), k * a->cols * esize(a));
     return 1;
 }
 
 static int m_copy(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
-    sfl_array *r = push_array(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX,
-                              a->rows, a->cols, 0);
-    memcpy(r->data, a->data, len(a) * sizeof(double));
+    sfl_array *a = check_anyf(L, 1);
+    sfl_array *r = push_array_t(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX,
+                                a->rows, a->cols, 0, is_f32(a));
+    memcpy(row_ptr(r, 0), row_ptr(a, 0), len(a) * esize(a));
     return 1;
 }
 
 static int m_fill(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     double v = luaL_checknumber(L, 2);
     for (size_t i = 0; i < len(a); i++)
-        a->data[i] = v;
+        put(a, i, v);
     lua_settop(L, 1);
     return 1;
 }
 
 /* ---- reductions (compensated sums: reproducible and accurate) ---------------- */
 
-static double ksum(const double *x, size_t n, size_t stride)
+static double ksum(const sfl_array *x, size_t n, size_t stride)
 {
     double s = 0, c = 0;
     for (size_t i = 0; i < n; i++) {
-        double y = x[i * stride] - c;
+        double y = sfl_at(x, i * stride) - c;
         double t = s + y;
         c = (t - s) - y;
         s = t;
@@ -532,26 +602,26 @@ static double ksum(const double *x, size_t n, size_t stride)
 
 static int m_sum(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
-    lua_pushnumber(L, ksum(a->data, len(a), 1));
+    sfl_array *a = check_anyf(L, 1);
+    lua_pushnumber(L, ksum(a, len(a), 1));
     return 1;
 }
 
 static int m_mean(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     size_t n = len(a);
-    lua_pushnumber(L, n ? ksum(a->data, n, 1) / (double)n : NAN);
+    lua_pushnumber(L, n ? ksum(a, n, 1) / (double)n : NAN);
     return 1;
 }
 
-static double variance(const double *x, size_t n, int ddof)
+static double variance(const sfl_array *x, size_t n, int ddof)
 {
     if (n <= (size_t)ddof)
         return NAN;
     double m = ksum(x, n, 1) / (double)n, s = 0, c = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = x[i] - m;
+        double d = sfl_at(x, i) - m;
         double y = d * d - c, t = s + y;
         c = (t - s) - y;
         s = t;
@@ -561,22 +631,21 @@ static double variance(const double *x, size_t n, int ddof)
 
 static int m_var(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
-    lua_pushnumber(L, variance(a->data, len(a), (int)luaL_optinteger(L, 2, 0)));
+    sfl_array *a = check_anyf(L, 1);
+    lua_pushnumber(L, variance(a, len(a), (int)luaL_optinteger(L, 2, 0)));
     return 1;
 }
 
 static int m_std(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
-    lua_pushnumber(L,
-                   sqrt(variance(a->data, len(a), (int)luaL_optinteger(L, 2, 0))));
+    sfl_array *a = check_anyf(L, 1);
+    lua_pushnumber(L, sqrt(variance(a, len(a), (int)luaL_optinteger(L, 2, 0))));
     return 1;
 }
 
 static int minmax(lua_State *L, int wantmax)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     size_t n = len(a);
     if (!n) {
         lua_pushnil(L);
@@ -584,9 +653,9 @@ static int minmax(lua_State *L, int wantmax)
     }
     size_t best = 0;
     for (size_t i = 1; i < n; i++)
-        if (wantmax ? a->data[i] > a->data[best] : a->data[i] < a->data[best])
+        if (wantmax ? sfl_at(a, i) > sfl_at(a, best) : sfl_at(a, i) < sfl_at(a, best))
             best = i;
-    lua_pushnumber(L, a->data[best]);
+    lua_pushnumber(L, sfl_at(a, best));
     lua_pushinteger(L, (lua_Integer)best + 1);
     return 2;
 }
@@ -595,24 +664,24 @@ static int m_max(lua_State *L) { return minmax(L, 1); }
 
 static int m_count(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     lua_Integer k = 0;
     for (size_t i = 0; i < len(a); i++)
-        k += a->data[i] != 0;
+        k += sfl_at(a, i) != 0;
     lua_pushinteger(L, k);
     return 1;
 }
 
 static int m_dot(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1), *b = check_any(L, 2);
+    sfl_array *a = check_anyf(L, 1), *b = check_anyf(L, 2);
     if (is_vector(L, 1)) {
         if (len(b) != a->rows)
             return luaL_error(L, "length mismatch: %d vs %d", (int)a->rows,
                               (int)len(b));
         double s = 0;
         for (size_t i = 0; i < a->rows; i++)
-            s += a->data[i] * b->data[i];
+            s += sfl_at(a, i) * sfl_at(b, i);
         lua_pushnumber(L, s);
         return 1;
     }
@@ -622,10 +691,9 @@ static int m_dot(lua_State *L)
                           (int)a->cols, (int)len(b));
     sfl_array *r = sfl_vector_new(L, a->rows);
     for (size_t i = 0; i < a->rows; i++) {
-        const double *row = a->data + i * a->cols;
         double s = 0;
         for (size_t j = 0; j < a->cols; j++)
-            s += row[j] * b->data[j];
+            s += sfl_at(a, i * a->cols + j) * sfl_at(b, j);
         r->data[i] = s;
     }
     return 1;
@@ -636,11 +704,11 @@ static int m_order(lua_State *L);
 
 static int m_totable(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     if (is_vector(L, 1)) {
         lua_createtable(L, (int)a->rows, 0);
         for (size_t i = 0; i < a->rows; i++) {
-            lua_pushnumber(L, a->data[i]);
+            lua_pushnumber(L, sfl_at(a, i));
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         return 1;
@@ -649,7 +717,7 @@ static int m_totable(lua_State *L)
     for (size_t i = 0; i < a->rows; i++) {
         lua_createtable(L, (int)a->cols, 0);
         for (size_t j = 0; j < a->cols; j++) {
-            lua_pushnumber(L, a->data[i * a->cols + j]);
+            lua_pushnumber(L, sfl_at(a, i * a->cols + j));
             lua_rawseti(L, -2, (lua_Integer)j + 1);
         }
         lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -716,10 +784,11 @@ static int m_sort(lua_State *L)
 
 static int m_row(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     size_t i = check_index(L, 2, a->rows);
     sfl_array *r = sfl_vector_new(L, a->cols);
-    memcpy(r->data, a->data + i * a->cols, a->cols * sizeof(double));
+    for (size_t j = 0; j < a->cols; j++)
+        r->data[j] = sfl_at(a, i * a->cols + j);
     return 1;
 }
 
@@ -737,33 +806,33 @@ static size_t column_arg(lua_State *L, sfl_array *a, int arg)
 
 static int m_col(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     size_t j = column_arg(L, a, 2);
     sfl_array *r = sfl_vector_new(L, a->rows);
     for (size_t i = 0; i < a->rows; i++)
-        r->data[i] = a->data[i * a->cols + j];
+        r->data[i] = sfl_at(a, i * a->cols + j);
     return 1;
 }
 
 static int m_get(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     size_t i = check_index(L, 2, a->rows), j = column_arg(L, a, 3);
-    lua_pushnumber(L, a->data[i * a->cols + j]);
+    lua_pushnumber(L, sfl_at(a, i * a->cols + j));
     return 1;
 }
 
 static int m_set(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     size_t i = check_index(L, 2, a->rows), j = column_arg(L, a, 3);
-    a->data[i * a->cols + j] = luaL_checknumber(L, 4);
+    put(a, i * a->cols + j, luaL_checknumber(L, 4));
     return 0;
 }
 
 static int m_shape(lua_State *L)
 {
-    sfl_array *a = check_any(L, 1);
+    sfl_array *a = check_anyf(L, 1);
     lua_pushinteger(L, (lua_Integer)a->rows);
     lua_pushinteger(L, (lua_Integer)a->cols);
     return 2;
@@ -771,7 +840,7 @@ static int m_shape(lua_State *L)
 
 static int m_colnames(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         if (lua_rawlen(L, 2) != a->cols)
@@ -817,7 +886,7 @@ static int m_transpose(lua_State *L)
 /* column means of a matrix (or of the rows selected by a mask) */
 static int m_col_mean(lua_State *L)
 {
-    sfl_array *a = sfl_check_matrix(L, 1);
+    sfl_array *a = luaL_checkudata(L, 1, SFL_MATRIX);
     sfl_array *m = lua_isnoneornil(L, 2) ? NULL : sfl_check_vector(L, 2);
     if (m && m->rows != a->rows)
         return luaL_error(L, "mask length %d does not match %d rows",
@@ -829,10 +898,96 @@ static int m_col_mean(lua_State *L)
             continue;
         k++;
         for (size_t j = 0; j < a->cols; j++)
-            r->data[j] += a->data[i * a->cols + j];
+            r->data[j] += sfl_at(a, i * a->cols + j);
     }
     for (size_t j = 0; j < a->cols; j++)
         r->data[j] = k ? r->data[j] / (double)k : NAN;
+    return 1;
+}
+
+/* x:dtype() -> "double" | "float" */
+static int m_dtype(lua_State *L)
+{
+    sfl_array *a = check_anyf(L, 1);
+    lua_pushstring(L, is_f32(a) ? "float" : "double");
+    return 1;
+}
+
+/* x:double() / x:float() -> a copy with that element type (names kept) */
+static int convert(lua_State *L, int f32)
+{
+    sfl_array *a = check_anyf(L, 1);
+    sfl_array *r = push_array_t(L, is_vector(L, 1) ? SFL_VECTOR : SFL_MATRIX,
+                                a->rows, a->cols, 0, f32);
+    size_t n = len(a);
+    if (is_f32(a) == f32)
+        memcpy(row_ptr(r, 0), row_ptr(a, 0), n * esize(a));
+    else
+        for (size_t k = 0; k < n; k++)
+            put(r, k, sfl_at(a, k));
+    if (a->colnames) {
+        char **names = calloc(a->cols, sizeof *names);
+        if (!names)
+            return luaL_error(L, "out of memory");
+        r->colnames = names;
+        for (size_t j = 0; j < a->cols; j++)
+            if (a->colnames[j] && !(names[j] = strdup(a->colnames[j])))
+                return luaL_error(L, "out of memory");
+    }
+    return 1;
+}
+static int m_double(lua_State *L) { return convert(L, 0); }
+static int m_float(lua_State *L) { return convert(L, 1); }
+
+/* sflex.hstack({A, B, ...}) -> Matrix: the columns of every block side by
+ * side (a Vector is one column); names kept ("c<k>" style for unnamed). */
+static int l_hstack(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    size_t nb = lua_rawlen(L, 1), rows = 0, cols = 0;
+    luaL_argcheck(L, nb >= 1, 1, "no blocks");
+    int named = 0;
+    for (size_t b = 1; b <= nb; b++) {
+        lua_rawgeti(L, 1, (lua_Integer)b);
+        sfl_array *a = sfl_test_array(L, -1);
+        if (!a)
+            return luaL_error(L, "hstack: block %d is not a Vector or Matrix", (int)b);
+        if (b == 1)
+            rows = a->rows;
+        else if (a->rows != rows)
+            return luaL_error(L, "hstack: block %d has %d rows, block 1 has %d",
+                              (int)b, (int)a->rows, (int)rows);
+        cols += a->cols;
+        named |= a->colnames != NULL;
+        lua_pop(L, 1); /* kept alive by the table */
+    }
+    sfl_array *r = push_array(L, SFL_MATRIX, rows, cols, 0);
+    char **names = named ? calloc(cols, sizeof *names) : NULL;
+    if (named && !names)
+        return luaL_error(L, "out of memory");
+    r->colnames = names; /* freed by __gc, also on a later error */
+    size_t c0 = 0;
+    for (size_t b = 1; b <= nb; b++) {
+        lua_rawgeti(L, 1, (lua_Integer)b);
+        sfl_array *a = sfl_test_array(L, -1);
+        lua_pop(L, 1);
+        for (size_t i = 0; i < rows; i++)
+            memcpy(r->data + i * cols + c0, a->data + i * a->cols,
+                   a->cols * sizeof(double));
+        for (size_t j = 0; names && j < a->cols; j++) {
+            char buf[32];
+            const char *nm = a->colnames && a->colnames[j] ? a->colnames[j] : NULL;
+            if (!nm) {
+                snprintf(buf, sizeof buf, "c%d", (int)(c0 + j + 1));
+                nm = buf;
+            }
+            names[c0 + j] = strdup(nm);
+            if (!names[c0 + j])
+                return luaL_error(L, "out of memory");
+        }
+        c0 += a->cols;
+    }
     return 1;
 }
 
@@ -850,6 +1005,7 @@ static const luaL_Reg methods[] = {
     {"row", m_row},       {"col", m_col},         {"get", m_get},
     {"set", m_set},       {"shape", m_shape},     {"colnames", m_colnames},
     {"transpose", m_transpose}, {"col_mean", m_col_mean},
+    {"dtype", m_dtype},   {"double", m_double},   {"float", m_float},
     {NULL, NULL},
 };
 
@@ -892,6 +1048,12 @@ static const char *const method_docs[] = {
     "m:colnames([names]) -> table\nGet (or set) the column names of a Matrix.",
     "m:transpose() -> Matrix\nTransposed copy.",
     "m:col_mean([mask]) -> Vector\nColumn means, optionally over the rows selected by mask.",
+    "x:dtype() -> \"double\" | \"float\"\nElement type (float: 4-byte storage, e.g.\n"
+    "sflex.descriptor{precision = \"float\"}).  A float array supports indexing, #, get/set,\n"
+    "row/col (double copies), slice/take/select/copy, sum/mean/var/std/min/max/count, dot,\n"
+    "col_mean, totable, ==, SVR fit/predict and model:sf; elsewhere convert with x:double().",
+    "x:double() -> same kind\nA copy with double elements (column names kept).",
+    "x:float() -> same kind\nA copy with float32 elements (each value rounded; names kept).",
     NULL,
 };
 
@@ -906,6 +1068,7 @@ static const luaL_Reg funcs[] = {
     {"vector", l_vector},
     {"matrix", l_matrix},
     {"range", l_range},
+    {"hstack", l_hstack},
     {NULL, NULL},
 };
 
@@ -918,6 +1081,9 @@ static const char *const func_docs[] = {
     "A row-major Matrix.  m[i] is a Vector view of row i, m:get(i, j), m:col(j),\n"
     "m.rows, m.cols.",
     "sflex.range(a, b [, step=1]) -> Vector\nThe values a, a+step, ... up to b.",
+    "sflex.hstack({A, B, ...}) -> Matrix\nThe columns of Matrices and Vectors (one column each)\n"
+    "side by side; all blocks must have the same number of rows.  Column names are kept\n"
+    "(unnamed columns get c<k>, k the column in the result).",
     NULL,
 };
 

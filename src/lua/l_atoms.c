@@ -132,7 +132,7 @@ typedef void (*pointfn)(const sf_box *, const double *, double *);
 static int map_points(lua_State *L, pointfn f)
 {
     sf_box *b = sfl_check_box(L, 1);
-    sfl_array *m = luaL_testudata(L, 2, SFL_MATRIX);
+    sfl_array *m = sfl_test_double(L, 2, SFL_MATRIX);
     if (m) {
         if (m->cols != 3)
             return luaL_error(L, "expected an n x 3 Matrix");
@@ -449,7 +449,7 @@ static int l_atoms(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_getfield(L, 1, "x");
-    sfl_array *x = luaL_testudata(L, -1, SFL_MATRIX);
+    sfl_array *x = sfl_test_double(L, -1, SFL_MATRIX);
     if (!x) {
         if (!lua_istable(L, -1))
             return luaL_error(L, "sflex.atoms: field x (positions) is required");
@@ -538,7 +538,7 @@ static unsigned char *mask_arg(lua_State *L, sf_atoms *a, int idx)
             keep[i] = a->type[i] == t;
         return keep;
     }
-    sfl_array *m = luaL_testudata(L, idx, SFL_VECTOR);
+    sfl_array *m = sfl_test_double(L, idx, SFL_VECTOR);
     if (!m || m->rows != a->n) {
         free(keep);
         luaL_error(L, "expected a mask Vector of length %d, a type or a species name",

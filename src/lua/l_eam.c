@@ -549,7 +549,7 @@ static int l_modes(lua_State *L)
 /* sflex.participation(modes) or (H | atoms, opts) */
 static int l_participation(lua_State *L)
 {
-    sfl_array *m = luaL_testudata(L, 1, SFL_MATRIX);
+    sfl_array *m = sfl_test_double(L, 1, SFL_MATRIX);
     if (m) {
         if (m->cols % 3 != 0)
             return lerror(L, "participation: modes Matrix has %zu columns (3 per atom)",

@@ -105,13 +105,20 @@ static int problem_gc(lua_State *L)
     return 0;
 }
 
+/* A Matrix of doubles or float32 (training and prediction read both). */
+static sfl_array *check_matrix_any(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, SFL_MATRIX);
+}
+
 static l_problem *push_problem(lua_State *L, const sfl_array *X, double bias)
 {
     l_problem *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->d = NULL;
     p->cols = X->cols;
     luaL_setmetatable(L, SFL_PROBLEM);
-    p->d = sf_svr_data_new(X->data, X->rows, X->cols, bias);
+    p->d = X->fdata ? sf_svr_data_new_f32(X->fdata, X->rows, X->cols, bias)
+                    : sf_svr_data_new(X->data, X->rows, X->cols, bias);
     if (!p->d)
         sfl_core_error(L);
     return p;
@@ -121,7 +128,7 @@ static l_problem *push_problem(lua_State *L, const sfl_array *X, double bias)
 static int l_problem_new(lua_State *L)
 {
     lua_settop(L, 2); /* fixed argument slots; pushes go above */
-    sfl_array *X = sfl_check_matrix(L, 1);
+    sfl_array *X = check_matrix_any(L, 1);
     double bias = -1;
     if (lua_istable(L, 2))
         bias = opt_field_number(L, 2, "bias", -1);
@@ -272,7 +279,7 @@ static l_problem *data_arg(lua_State *L, int idx, const l_linear *m)
                           "(%g)", b, m->bias);
         return p;
     }
-    sfl_array *X = luaL_testudata(L, idx, SFL_MATRIX);
+    sfl_array *X = luaL_testudata(L, idx, SFL_MATRIX); /* double or float32 */
     if (!X)
         luaL_typeerror(L, idx, "Matrix or Problem");
     return push_problem(L, X, m->bias);
@@ -322,11 +329,13 @@ static void need_weights(lua_State *L, const l_linear *m)
 static int linear_predict(lua_State *L)
 {
     l_linear *m = check_linear(L, 1);
-    sfl_array *X = sfl_check_matrix(L, 2);
+    sfl_array *X = check_matrix_any(L, 2);
     need_weights(L, m);
     sfl_array *out = sfl_vector_new(L, X->rows);
-    if (sf_svr_predict(X->data, X->rows, X->cols, m->w, m->nw, m->bias,
-                       out->data))
+    if (X->fdata ? sf_svr_predict_f32(X->fdata, X->rows, X->cols, m->w, m->nw,
+                                      m->bias, out->data)
+                 : sf_svr_predict(X->data, X->rows, X->cols, m->w, m->nw,
+                                  m->bias, out->data))
         return sfl_core_error(L);
     return 1;
 }
@@ -942,18 +951,24 @@ static int l_learn_stack(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     int masks = lua_istable(L, 2);
     size_t nb = lua_rawlen(L, 1), rows = 0, cols = 0;
+    int f32 = 0;
     if (nb == 0)
         return lerror(L, "nothing to stack");
     for (size_t b = 1; b <= nb; b++) {
         lua_rawgeti(L, 1, (lua_Integer)b);
-        sfl_array *X = sfl_test_array(L, -1);
+        sfl_array *X = sfl_test_array_any(L, -1);
         if (!X)
             return lerror(L, "block %zu is not a Vector or Matrix", b);
-        if (b == 1)
+        if (b == 1) {
             cols = X->cols;
-        else if (X->cols != cols)
+            f32 = X->fdata != NULL;
+        } else if (X->cols != cols)
             return lerror(L, "block %zu has %zu columns, block 1 has %zu",
                               b, X->cols, cols);
+        else if ((X->fdata != NULL) != f32)
+            return lerror(L, "block %zu is %s, block 1 %s (convert with "
+                             "x:double() or x:float())", b,
+                          f32 ? "double" : "float32", f32 ? "float32" : "double");
         if (masks) {
             lua_rawgeti(L, 2, (lua_Integer)b);
             sfl_array *mk = sfl_test_array(L, -1);
@@ -970,11 +985,18 @@ static int l_learn_stack(lua_State *L)
     lua_rawgeti(L, 1, 1);
     int vector = luaL_testudata(L, -1, SFL_VECTOR) != NULL;
     lua_pop(L, 1);
-    sfl_array *out = vector ? sfl_vector_new(L, rows) : sfl_matrix_new(L, rows, cols);
+    if (vector && f32)
+        return lerror(L, "float32 Vector blocks: convert with x:double()");
+    sfl_array *out = vector ? sfl_vector_new(L, rows)
+                     : f32  ? sfl_matrix_new_f32(L, rows, cols)
+                            : sfl_matrix_new(L, rows, cols);
+    size_t es = f32 ? sizeof(float) : sizeof(double);
+    char *dst = f32 ? (char *)out->fdata : (char *)out->data;
     size_t r = 0;
     for (size_t b = 1; b <= nb; b++) {
         lua_rawgeti(L, 1, (lua_Integer)b);
-        sfl_array *X = sfl_test_array(L, -1);
+        sfl_array *X = sfl_test_array_any(L, -1);
+        const char *src = f32 ? (const char *)X->fdata : (const char *)X->data;
         sfl_array *mk = NULL;
         if (masks) {
             lua_rawgeti(L, 2, (lua_Integer)b);
@@ -983,8 +1005,7 @@ static int l_learn_stack(lua_State *L)
         }
         for (size_t i = 0; i < X->rows; i++)
             if (!mk || mk->data[i] != 0)
-                memcpy(out->data + cols * r++, X->data + cols * i,
-                       cols * sizeof(double));
+                memcpy(dst + cols * es * r++, src + cols * es * i, cols * es);
         lua_pop(L, 1);
     }
     return 1;
@@ -996,7 +1017,7 @@ static int l_learn_stack(lua_State *L)
 static int l_learn_apply(lua_State *L)
 {
     lua_settop(L, 4); /* fixed argument slots; pushes go above */
-    sfl_array *X = sfl_check_matrix(L, 1);
+    sfl_array *X = check_matrix_any(L, 1);
     sfl_array *t = vec_arg(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     luaL_checktype(L, 4, LUA_TTABLE);
@@ -1007,7 +1028,7 @@ static int l_learn_apply(lua_State *L)
     const double **w = lua_newuserdatauv(L, (nw ? nw : 1) * sizeof *w, 0);
     for (size_t k = 1; k <= nw; k++) {
         lua_rawgeti(L, 4, (lua_Integer)k);
-        sfl_array *v = luaL_testudata(L, -1, SFL_VECTOR);
+        sfl_array *v = sfl_test_double(L, -1, SFL_VECTOR);
         if (!v)
             return lerror(L, "weights %zu are not a Vector", k);
         if (v->rows != X->cols)
@@ -1036,10 +1057,17 @@ static int l_learn_apply(lua_State *L)
             out->data[i] = NAN;
             continue;
         }
-        const double *row = X->data + i * X->cols, *wk = w[k - 1];
+        const double *wk = w[k - 1];
         double s = 0.0;
-        for (size_t j = 0; j < X->cols; j++)
-            s += wk[j] * row[j];
+        if (X->fdata) {
+            const float *row = X->fdata + i * X->cols;
+            for (size_t j = 0; j < X->cols; j++)
+                s += wk[j] * (double)row[j];
+        } else {
+            const double *row = X->data + i * X->cols;
+            for (size_t j = 0; j < X->cols; j++)
+                s += wk[j] * row[j];
+        }
         out->data[i] = s;
     }
     return 1;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "l_sflex.h"
+#include "sf_angular.h"
 #include "sf_descriptor.h"
 #include "sf_neighbor.h"
 #include "sf_rdf.h"
@@ -666,7 +667,25 @@ static const luaL_Reg rdf_meta[] = {
 
 /* ---- plain functions ------------------------------------------------------------ */
 
-/* sflex._descriptor(atoms, {r0,r1,h,sigma,cutoff,reduced,rp={flat},window})
+/* Option precision = "double" (default) | "float" of table t: 1 for float. */
+static int opt_precision(lua_State *L, int t, const char *what)
+{
+    lua_getfield(L, t, "precision");
+    const char *v = lua_isnil(L, -1) ? "double" : lua_tostring(L, -1);
+    int f32;
+    if (v && (!strcmp(v, "double") || !strcmp(v, "float64")))
+        f32 = 0;
+    else if (v && (!strcmp(v, "float") || !strcmp(v, "float32")))
+        f32 = 1;
+    else
+        return luaL_error(L, "%s: precision must be \"double\" or \"float\", "
+                             "got %s", what, v ? v : luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return f32;
+}
+
+/* sflex._descriptor(atoms, {r0,r1,h,sigma,cutoff,reduced,rp={flat},window,
+ * precision="double"|"float"})
  * -> Matrix with column names */
 static int l_descriptor(lua_State *L)
 {
@@ -709,8 +728,9 @@ static int l_descriptor(lua_State *L)
     if (sf_descriptor_check(&p, nt))
         return sfl_core_error(L);
     size_t nc = sf_descriptor_ncols(&p, nt);
-    sfl_array *m = sfl_matrix_new(L, a->n, nc);
-    if (sf_descriptor_compute(a, &p, m->data, NULL))
+    int f32 = opt_precision(L, 2, "descriptor");
+    sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
+    if (sf_descriptor_compute(a, &p, m->data, m->fdata))
         return sfl_core_error(L);
     char **names = calloc(nc, sizeof *names);
     if (!names)
@@ -718,6 +738,103 @@ static int l_descriptor(lua_State *L)
     for (size_t c = 0; c < nc; c++) {
         char buf[256];
         sf_descriptor_colname(&p, a, c, buf, sizeof buf);
+        names[c] = strdup(buf);
+    }
+    set_colnames(L, m, names);
+    return 1;
+}
+
+/* A list option {v1, v2, ...} of at most max numbers into out; absent: *n
+ * unchanged (the default). */
+static void opt_num_list(lua_State *L, int t, const char *k, double *out,
+                         int *n, int max)
+{
+    lua_getfield(L, t, k);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (lua_type(L, -1) == LUA_TNUMBER) { /* a single value */
+        out[0] = lua_tonumber(L, -1);
+        *n = 1;
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "angular descriptor: %s must be a list of numbers", k);
+    int len = (int)lua_rawlen(L, -1);
+    if (len < 1 || len > max)
+        luaL_error(L, "angular descriptor: %s has %d values (need 1..%d)", k,
+                   len, max);
+    for (int i = 0; i < len; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        int ok;
+        out[i] = lua_tonumberx(L, -1, &ok);
+        if (!ok)
+            luaL_error(L, "angular descriptor: %s[%d] is not a number", k, i + 1);
+        lua_pop(L, 1);
+    }
+    *n = len;
+    lua_pop(L, 1);
+}
+
+/* A flat ntypes x ntypes rp list at field "rp" of table t into a buffer
+ * owned by a userdata pushed on the stack. */
+static double *rp_field(lua_State *L, int t, int nt, const char *what)
+{
+    lua_getfield(L, t, "rp");
+    if (!lua_istable(L, -1))
+        luaL_error(L, "%s: reduced units need rp (a table of %d x %d "
+                      "first-peak positions)", what, nt, nt);
+    if ((int)lua_rawlen(L, -1) != nt * nt)
+        luaL_error(L, "%s: rp has %d values, need %d", what,
+                   (int)lua_rawlen(L, -1), nt * nt);
+    int rt = lua_gettop(L);
+    double *rp = lua_newuserdatauv(L, (size_t)nt * nt * sizeof *rp, 0);
+    for (int k = 0; k < nt * nt; k++) {
+        lua_rawgeti(L, rt, k + 1);
+        int ok;
+        rp[k] = lua_tonumberx(L, -1, &ok);
+        if (!ok)
+            luaL_error(L, "%s: rp[%d] is not a number", what, k + 1);
+        lua_pop(L, 1);
+    }
+    return rp;
+}
+
+/* sflex._angular(atoms, {xi, lambda, zeta, cutoff, reduced, rp={flat},
+ * precision})
+ * -> Matrix with column names (see sf_angular.h) */
+static int l_angular(lua_State *L)
+{
+    sf_atoms *a = sfl_check_atoms(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    sf_angular_params p;
+    if (opt_bool_field(L, 2, "reduced", 1))
+        sf_angular_params_init(&p);
+    else
+        sf_angular_params_init_angstrom(&p);
+    opt_num_list(L, 2, "xi", p.xi, &p.nxi, SF_ANGULAR_MAXPAR);
+    opt_num_list(L, 2, "lambda", p.lambda, &p.nlambda, SF_ANGULAR_MAXPAR);
+    opt_num_list(L, 2, "zeta", p.zeta, &p.nzeta, SF_ANGULAR_MAXPAR);
+    p.cutoff = opt_num_field(L, 2, "cutoff", p.cutoff);
+    int nt = a->ntypes;
+    if (p.reduced)
+        p.rp = rp_field(L, 2, nt, "angular descriptor");
+    if (sf_angular_check(&p, nt))
+        return sfl_core_error(L);
+    size_t nc = sf_angular_ncols(&p, nt);
+    int f32 = opt_precision(L, 2, "angular descriptor");
+    sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
+    if (sf_angular_compute(a, &p, m->data, m->fdata))
+        return sfl_core_error(L);
+    char **names = calloc(nc, sizeof *names);
+    if (!names)
+        return luaL_error(L, "out of memory");
+    for (size_t c = 0; c < nc; c++) {
+        char buf[256];
+        sf_angular_colname(&p, a, c, buf, sizeof buf);
         names[c] = strdup(buf);
     }
     set_colnames(L, m, names);
@@ -774,13 +891,32 @@ static int l_rdf_atoms(lua_State *L)
     return 1;
 }
 
-/* sflex.coarse_grain(atoms, values, radius) -> Vector */
+/* sflex.coarse_grain(atoms, values, radius) -> Vector, or Matrix (every
+ * column, names kept) */
 static int l_coarse_grain(lua_State *L)
 {
     sf_atoms *a = sfl_check_atoms(L, 1);
+    double radius = luaL_checknumber(L, 3);
+    if (luaL_testudata(L, 2, SFL_MATRIX)) {
+        sfl_array *m = sfl_check_matrix(L, 2);
+        if (m->rows != a->n)
+            return luaL_error(L, "coarse_grain: %d rows for %d atoms",
+                              (int)m->rows, (int)a->n);
+        sfl_array *out = sfl_matrix_new(L, a->n, m->cols);
+        if (sf_coarse_grain_cols(a, m->data, m->cols, radius, out->data))
+            return sfl_core_error(L);
+        if (m->colnames) {
+            char **names = calloc(m->cols, sizeof *names);
+            if (!names)
+                return luaL_error(L, "out of memory");
+            for (size_t c = 0; c < m->cols; c++)
+                names[c] = strdup(m->colnames[c] ? m->colnames[c] : "");
+            set_colnames(L, out, names);
+        }
+        return 1;
+    }
     int pushed;
     sfl_array *v = sfl_opt_vector_arg(L, 2, &pushed);
-    double radius = luaL_checknumber(L, 3);
     if (v->rows * v->cols != a->n)
         return luaL_error(L, "coarse_grain: %d values for %d atoms",
                           (int)(v->rows * v->cols), (int)a->n);
@@ -831,7 +967,7 @@ static int l_write_columns(lua_State *L)
     size_t rows = 0, cols = 0;
     for (int b = 0; b < nb; b++) {
         lua_rawgeti(L, 2, b + 1);
-        blk[b] = sfl_test_array(L, -1);
+        blk[b] = sfl_test_array_any(L, -1);
         if (!blk[b])
             return luaL_error(L, "write_columns: block %d is not a Vector or Matrix",
                               b + 1);
@@ -873,12 +1009,12 @@ static int l_write_columns(lua_State *L)
         size_t i = ord ? (size_t)ord->data[k] - 1 : k;
         int first = 1;
         for (int b = 0; b < nb; b++) {
-            const double *row = blk[b]->data + i * blk[b]->cols;
+            size_t base = i * blk[b]->cols;
             for (size_t c = 0; c < blk[b]->cols; c++) {
                 if (!first)
                     fputc(' ', f);
                 first = 0;
-                fprintf(f, "%.*g", digits, row[c]);
+                fprintf(f, "%.*g", digits, sfl_at(blk[b], base + c));
             }
         }
         fputc('\n', f);
@@ -907,6 +1043,7 @@ static const luaL_Reg funcs[] = {
     {"neighbors", l_neighbors},
     {"_rdf", l_rdf},
     {"_descriptor", l_descriptor},
+    {"_angular", l_angular},
     {"rdf_atoms", l_rdf_atoms},
     {"coarse_grain", l_coarse_grain},
     {"first_peak", l_first_peak},
@@ -924,12 +1061,16 @@ static const char *const func_docs[] = {
     "  thread count.",
     "sflex._rdf(atoms, rmax, dr [, centres]) -> Rdf  (see sflex.rdf)",
     "sflex._descriptor(atoms, params) -> Matrix  (see sflex.descriptor)",
+    "sflex._angular(atoms, params) -> Matrix  (see sflex.angular_descriptor)",
     "sflex.rdf_atoms(atoms, indices, rmax, dr) -> Matrix\n"
     "  Per-atom partial g(r)_{i,b} (paper eq. 3, with the number density) of\n"
     "  the atoms at the given 1-based indices: one row per index, one block\n"
     "  of bins per neighbour species.  The mean over the a atoms is g_ab.",
-    "sflex.coarse_grain(atoms, values, radius) -> Vector\n"
-    "  Mean of values over each atom and its neighbours within radius.",
+    "sflex.coarse_grain(atoms, values, radius) -> Vector | Matrix\n"
+    "  Mean of values over each atom and its neighbours within radius (the\n"
+    "  atom itself included; r < radius; every periodic image counts).\n"
+    "  values: a Vector (or table) of n numbers, or an n-row Matrix such as\n"
+    "  a descriptor: then every column is averaged (column names kept).",
     "sflex.first_peak(r, g [, {smooth=2, threshold=0.5}]) -> r, g | nil, msg\n"
     "  First peak of a sampled curve (see rdf:peak).",
     "sflex._write_columns(path, blocks, names [, order, digits])  (see "

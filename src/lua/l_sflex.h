@@ -31,22 +31,43 @@ void sfl_new_class(lua_State *L, const char *tname, const luaL_Reg *methods,
 #define SFL_VECTOR "sflex.Vector"
 #define SFL_MATRIX "sflex.Matrix"
 
+/* Element type: double (data), or float32 (fdata, data == NULL) for big
+ * descriptors.  The float32 arrays support indexing, #, get/set, row/col,
+ * slicing, copies, reductions, x:double(); every other use needs doubles:
+ * sfl_check_vector, sfl_check_matrix, sfl_test_array, sfl_opt_vector_arg
+ * and sfl_test_double raise a clear error for a float32 array, so a
+ * binding that reads ->data never sees one.  Bindings that accept both
+ * use sfl_test_array_any and sfl_at. */
 typedef struct sfl_array {
     size_t rows, cols; /* a Vector has cols == 1 */
-    double *data;      /* row-major */
+    double *data;      /* row-major doubles; NULL for float32 storage */
     int owned;         /* 1: freed by __gc; 0: view kept alive by uservalue */
     char **colnames;   /* optional column names (Matrix), owned */
+    float *fdata;      /* row-major float32 storage, or NULL */
 } sfl_array;
+
+/* Element k (row-major) as a double, whatever the storage. */
+static inline double sfl_at(const sfl_array *a, size_t k)
+{
+    return a->fdata ? (double)a->fdata[k] : a->data[k];
+}
 
 sfl_array *sfl_vector_new(lua_State *L, size_t n);   /* pushes, zero-filled */
 sfl_array *sfl_matrix_new(lua_State *L, size_t rows, size_t cols);
+/* A zero-filled Matrix with float32 storage. */
+sfl_array *sfl_matrix_new_f32(lua_State *L, size_t rows, size_t cols);
 /* Push a view of data owned by the object at stack index parent. */
 sfl_array *sfl_array_view(lua_State *L, const char *tname, size_t rows,
                           size_t cols, double *data, int parent);
 sfl_array *sfl_check_vector(lua_State *L, int idx);
 sfl_array *sfl_check_matrix(lua_State *L, int idx);
-/* Vector or Matrix, or NULL if neither. */
+/* Vector or Matrix, or NULL if neither (error if float32). */
 sfl_array *sfl_test_array(lua_State *L, int idx);
+/* Vector or Matrix of either element type, or NULL. */
+sfl_array *sfl_test_array_any(lua_State *L, int idx);
+/* luaL_testudata(L, idx, tname) for SFL_VECTOR / SFL_MATRIX, with the
+ * float32 error. */
+sfl_array *sfl_test_double(lua_State *L, int idx, const char *tname);
 /* A Vector, or a Lua table of numbers converted to a new Vector that is
  * pushed on the stack (caller pops).  *pushed tells which happened. */
 sfl_array *sfl_opt_vector_arg(lua_State *L, int idx, int *pushed);

@@ -333,6 +333,31 @@ static void test_coarse_grain(void)
             bad++;
     }
     CHECK_MSG(bad == 0, "coarse_grain: %zu atoms off", bad);
+    /* a 3-column matrix: each column the same bytes as the Vector form */
+    double *m3 = malloc(a->n * 3 * sizeof *m3), *o3 = malloc(a->n * 3 * sizeof *o3);
+    for (size_t i = 0; i < a->n; i++) {
+        m3[3 * i] = cos((double)i);
+        m3[3 * i + 1] = v[i];
+        m3[3 * i + 2] = (double)a->type[i];
+    }
+    CHECK(sf_coarse_grain_cols(a, m3, 3, 3.2, o3) == SF_OK);
+    size_t diff = 0;
+    for (size_t i = 0; i < a->n; i++)
+        diff += memcmp(&o3[3 * i + 1], &cg[i], sizeof *cg) != 0;
+    CHECK_MSG(diff == 0, "coarse_grain_cols: %zu rows differ from the Vector form", diff);
+    double *c0 = malloc(a->n * sizeof *c0), *g0 = malloc(a->n * sizeof *g0);
+    for (size_t i = 0; i < a->n; i++)
+        c0[i] = m3[3 * i];
+    CHECK(sf_coarse_grain(a, c0, 3.2, g0) == SF_OK);
+    diff = 0;
+    for (size_t i = 0; i < a->n; i++)
+        diff += memcmp(&o3[3 * i], &g0[i], sizeof *g0) != 0;
+    CHECK_MSG(diff == 0, "coarse_grain_cols: column 1 differs (%zu rows)", diff);
+    CHECK(sf_coarse_grain_cols(a, m3, 0, 3.2, o3) == SF_ERR);
+    free(m3);
+    free(o3);
+    free(c0);
+    free(g0);
     free(v);
     free(cg);
     sf_atoms_free(a);

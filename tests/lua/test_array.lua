@@ -66,4 +66,17 @@ t.case("atoms and box", function()
   t.raises(function() a:select("Al") end, "no atom type")
 end)
 
+t.case("hstack", function()
+  local A = sflex.matrix{{1, 2}, {3, 4}, {5, 6}}
+  A:colnames{"a", "b"}
+  local H = sflex.hstack{A, sflex.vector{7, 8, 9}, sflex.matrix{{10}, {11}, {12}}}
+  t.eq(H.rows, 3)
+  t.eq(H.cols, 4)
+  t.eq(H:totable(), {{1, 2, 7, 10}, {3, 4, 8, 11}, {5, 6, 9, 12}})
+  t.eq(H:colnames(), {"a", "b", "c3", "c4"})
+  t.raises(function() sflex.hstack{A, sflex.vector{1, 2}} end, "block 2 has 2 rows, block 1 has 3")
+  t.raises(function() sflex.hstack{A, 5} end, "block 2 is not a Vector or Matrix")
+  t.raises(function() sflex.hstack{} end, "no blocks")
+end)
+
 t.done()
