@@ -28,11 +28,12 @@ runs=40   # v_flex runs: 20 vs 20 in the split-half check
 seed=1
 
 # lane:composition:rate   (lanes balanced by cost: a 1e12 K/s glass costs
-# about four 1e13 K/s glasses)
+# about four 1e13 K/s glasses, a 1e14 K/s glass about 0.7 of one)
 jobs=(
   1:Cu30Zr70:1e13 1:Cu35Zr65:1e13 1:Cu40Zr60:1e13 1:Cu45Zr55:1e13
   1:Cu50Zr50:1e13 1:Cu55Zr45:1e13 1:Cu60Zr40:1e13 1:Cu65Zr35:1e13
   1:Cu70Zr30:1e13
+  1:Cu50Zr50:1e14 1:Cu35Zr65:1e14 1:Cu65Zr35:1e14
   2:Cu50Zr50:1e12 2:Cu35Zr65:1e12 2:Cu65Zr35:1e12
   1:Cu40Zr60:1e12
 )
