@@ -74,11 +74,12 @@ local function fit(set, X, y, tr, te)
   local C, eps = 1, 0.1
   if set:sub(-1) == "*" then
     X = standardise(X, tr)
-    local best = learn.grid_search(X, y, {rows = tr, k = 5, seed = opt.seed,
+    local best = learn.grid_search(X, y, {rows = tr, k = 5, seed = opt.seed, tol = learn.PRIMAL_TOL,
                                           C = {0.001, 0.01, 0.1, 1}, epsilon = {0, 0.1, 0.3}})
     C, eps = best.C, best.epsilon
   end
-  local m = sflex.svr{C = C, epsilon = eps, seed = opt.seed}
+  -- the tolerance train.lua uses (sflex.learn.PRIMAL_TOL, doc/learning.md)
+  local m = sflex.svr{C = C, epsilon = eps, seed = opt.seed, tol = learn.PRIMAL_TOL}
   m:fit(X, y, tr)
   local p = m:predict(X)
   return stats.pearson(p:take(te), y:take(te)), C, eps, X.cols
