@@ -596,11 +596,19 @@ static int l_harmonic_msd(lua_State *L)
     sf_modes_info info;
     if (sf_eigen_harmonic_msd(h->h, T, method, msd->data, &info))
         return sfl_core_error(L);
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 6);
     lua_pushstring(L, method_name(info.method));
     lua_setfield(L, -2, "method");
     lua_pushnumber(L, info.seconds);
     lua_setfield(L, -2, "seconds");
+    if (info.method == SF_EIGEN_SPARSE) {
+        lua_pushnumber(L, info.factor_seconds);
+        lua_setfield(L, -2, "factor_seconds");
+        lua_pushnumber(L, info.solve_seconds);
+        lua_setfield(L, -2, "solve_seconds");
+        lua_pushnumber(L, info.factor_nnz);
+        lua_setfield(L, -2, "factor_nnz");
+    }
     return 2;
 }
 
