@@ -76,7 +76,7 @@ void sf_eigen_participation(size_t n, size_t k, const double *evec, double *p);
 
 /* Harmonic MSD: auto uses the dense path up to this many atoms, else the
  * sparse one (crossover measured in doc/vibrations.md). */
-#define SF_EIGEN_MSD_DENSE_MAX_ATOMS 500
+#define SF_EIGEN_MSD_DENSE_MAX_ATOMS 2500
 
 /* Classical harmonic mean-square displacement of each atom at temperature
  * T (K): msd_i = k_B T tr[(H^+)_ii] in A^2, H^+ the pseudo-inverse of the

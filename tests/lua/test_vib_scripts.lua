@@ -132,5 +132,56 @@ t.case("softmodes.lua rejects bad input", function()
   t.ok(io.open(prefix .. "x.txt") == nil, "no output after a failure")
 end)
 
+-- a vflex.lua-like dump of the same structure in reversed id order
+-- (msd, a synthetic; vflex = msd * a; plus an extra column to carry over)
+local mdfile = dir .. "/vflex.dump"
+do
+  local f = assert(io.open(mdfile, "w"))
+  f:write("ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n", atoms.n, "\nITEM: BOX BOUNDS pp pp pp\n")
+  local b = atoms.box
+  for k = 1, 3 do f:write(string.format("%.10f %.10f\n", b.lo[k], b.hi[k])) end
+  f:write("ITEM: ATOMS id type x y z msd a vflex volume\n")
+  local x = atoms.x
+  for i = atoms.n, 1, -1 do
+    local msd, a = 0.004 + 1e-5 * (i % 17), 2.5 + 0.01 * (i % 7)
+    f:write(string.format("%d %d %.10f %.10f %.10f %.17g %.17g %.17g %.17g\n", math.tointeger(atoms.id[i]),
+      math.tointeger(atoms.type[i]), x:get(i, 1), x:get(i, 2), x:get(i, 3), msd, a, msd * a, vor[i]))
+  end
+  f:close()
+end
+
+t.case("harmonic_vflex.lua: msd_harm, vflex_harm as a training label", function()
+  local out = dir .. "/hv.dump.gz"
+  local ok, log = run("harmonic_vflex.lua", q(CONFIG) .. " --vflex " .. q(mdfile) .. " --temp 50 --out " .. q(out))
+  t.ok(ok, log)
+  t.ok(log:match("pearson%(ln vflex%)"), log)
+  local msd = sflex.harmonic_msd(pot, atoms, 50)
+  local hv = sflex.read(out, {elements = {"Cu", "Zr"}})
+  t.eq(hv.n, atoms.n)
+  local cols = table.concat(hv:columns(), " ")
+  t.eq(cols, "msd a vflex volume msd_harm vflex_harm")
+  local mh, vh, a = hv:column("msd_harm"), hv:column("vflex_harm"), hv:column("a")
+  for i = 1, hv.n do
+    local j = atoms:index_of(hv.id[i])
+    t.eq(hv.id[i], atoms.id[atoms.n - i + 1]) -- the MD dump's order is kept
+    t.near(mh[i], msd[j], 1e-12 * msd[j])
+    t.near(vh[i], mh[i] * a[i], 1e-12 * vh[i])
+  end
+  -- train.lua takes it as a label
+  local ok2, tlog = run("train.lua", "--train " .. q(out) .. " --label vflex_harm --log --elements Cu,Zr --quiet --out " ..
+    q(dir .. "/hv.sfmodel"))
+  t.ok(ok2, tlog)
+  local m = sflex.load_model(dir .. "/hv.sfmodel")
+  t.eq(m.label, "vflex_harm")
+  -- errors: a dump without the MD columns, a bad temperature
+  local ok3, elog = run("harmonic_vflex.lua", q(CONFIG) .. " --vflex " .. q(vdump) .. " --out " .. q(dir .. "/bad.dump"))
+  t.ok(not ok3)
+  t.ok(elog:match("no per%-atom column 'msd'"), elog)
+  ok3, elog = run("harmonic_vflex.lua", q(CONFIG) .. " --vflex " .. q(mdfile) .. " --temp -5 --out " .. q(dir .. "/bad.dump"))
+  t.ok(not ok3)
+  t.ok(elog:match("%-%-temp must be positive"), elog)
+  t.ok(io.open(dir .. "/bad.dump") == nil)
+end)
+
 os.execute("rm -rf " .. q(dir))
 t.done()
