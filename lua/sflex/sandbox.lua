@@ -690,7 +690,7 @@ M.POLICY = {
   train_sf = "read", stats = {view = STATS_POLICY}, learn = {view = LEARN_POLICY},
   d2min = "pure", d2min_fit = "pure", d2min_atoms = "pure", eigh = "pure",
   modes = "pure", participation = "pure", harmonic_msd = "pure",
-  soft_modes = "pure", harmonic_vdos = "read", eam = "read",
+  soft_modes = "pure", rank_split = "pure", harmonic_vdos = "read", eam = "read",
   shear_mode = "pure", all_shear_modes = "pure", permute_axes = "pure",
   frac_coords = "pure", top_mask = "pure", group_enrichment = "pure",
   slab_mask = "pure", slab_map = "pure", layer_profile = "pure",

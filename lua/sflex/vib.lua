@@ -41,6 +41,48 @@ doc(M.soft_modes,
   "  Participation p_i of each atom in the lowest 1% (default) of the normal modes\n" ..
   "  of the mass-weighted Hessian, translations removed (paper Methods, Fig. 4).")
 
+-- Mean of y over the atoms ranked by x, species by species: the highest
+-- and lowest `frac` of x and `groups` equal-count groups (deciles).
+function M.rank_split(x, y, atoms, opts)
+  opts = check_table(opts, "rank_split")
+  local frac, groups = opts.frac or 0.1, opts.groups or 10
+  if not (frac > 0 and frac <= 0.5) then error("rank_split: frac must be in (0, 0.5]", 2) end
+  if math.type(groups) ~= "integer" or groups < 1 then
+    error("rank_split: groups must be a positive integer", 2)
+  end
+  local n = atoms.n
+  if #x ~= n or #y ~= n then
+    error(string.format("rank_split: %d x and %d y values for %d atoms", #x, #y, n), 2)
+  end
+  local stats = require("sflex").stats
+  local out = {}
+  for t = 1, atoms.ntypes do
+    local m = atoms:mask(t)
+    local c = math.tointeger(m:count())
+    if c >= groups and c >= 2 then
+      local xs, ys = x:select(m), y:select(m)
+      local ord = xs:order()
+      local k = math.max(1, math.floor(frac * c + 0.5))
+      local g = stats.quantile_groups(xs, groups)
+      local gx, counts = stats.group_means(xs, g, groups)
+      local gy = stats.group_means(ys, g, groups)
+      out[#out + 1] = {
+        species = atoms.species and atoms.species[t] or tostring(t), type = t, n = c,
+        mean = ys:mean(),
+        lo = ys:take(ord:slice(1, k)):mean(), hi = ys:take(ord:slice(c - k + 1, c)):mean(),
+        k = k, groups = {x = gx, y = gy, count = counts},
+      }
+    end
+  end
+  return out
+end
+doc(M.rank_split,
+  "sflex.rank_split(x, y, atoms [, {frac=0.1, groups=10}])\n" ..
+  "  -> {{species, type, n, mean, hi, lo, k, groups = {x, y, count}}, ...}\n" ..
+  "  Per species: mean of y over the k = round(frac n) atoms with the highest (hi)\n" ..
+  "  and lowest (lo) x, and over `groups` equal-count groups of x (groups.x: mean\n" ..
+  "  x, groups.y: mean y, lowest x first).  E.g. participation p by SF decile.")
+
 -- Histogram of the harmonic frequencies: g(nu), normalised to integrate to 1.
 function M.harmonic_vdos(src, opts)
   opts = check_table(opts, "harmonic_vdos")

@@ -74,13 +74,21 @@ int sf_eigen_dense(size_t n, double *A, size_t il, size_t iu, double *w, double 
  * p_i = sum_m sum_alpha e_m[3i+alpha]^2, so sum_i p_i = k. */
 void sf_eigen_participation(size_t n, size_t k, const double *evec, double *p);
 
+/* Harmonic MSD: auto uses the dense path up to this many atoms, else the
+ * sparse one (crossover measured in doc/vibrations.md). */
+#define SF_EIGEN_MSD_DENSE_MAX_ATOMS 2500
+
 /* Classical harmonic mean-square displacement of each atom at temperature
  * T (K): msd_i = k_B T tr[(H^+)_ii] in A^2, H^+ the pseudo-inverse of the
- * mass-independent Hessian with the 3 translations removed.  Dense
- * Cholesky inverse (the only path so far; method is accepted for a future
- * sparse one).  Fails (naming the problem) when the
- * Hessian is not positive definite on the translation-free space, i.e. the
- * structure is not at a minimum. */
+ * mass-independent Hessian with the 3 translations removed.  DENSE: LAPACK
+ * Cholesky inverse of H + s T T^T.  SPARSE (BLOCK is taken as SPARSE):
+ * CHOLMOD factor of H with one atom pinned, the diagonal blocks of its
+ * inverse from forward solves restricted to the elimination-tree paths, and
+ * the pinning undone by projecting off the translations.  AUTO: dense up to
+ * SF_EIGEN_MSD_DENSE_MAX_ATOMS.  info (may be NULL) receives the method,
+ * and for SPARSE factor_seconds, factor_nnz, solve_seconds.  Fails (naming
+ * the problem) when the Hessian is not positive definite on the
+ * translation-free space, i.e. the structure is not at a minimum. */
 int sf_eigen_harmonic_msd(const sf_bsr *H, double T, int method, double *msd,
                           sf_modes_info *info);
 

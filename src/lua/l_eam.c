@@ -596,11 +596,19 @@ static int l_harmonic_msd(lua_State *L)
     sf_modes_info info;
     if (sf_eigen_harmonic_msd(h->h, T, method, msd->data, &info))
         return sfl_core_error(L);
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 6);
     lua_pushstring(L, method_name(info.method));
     lua_setfield(L, -2, "method");
     lua_pushnumber(L, info.seconds);
     lua_setfield(L, -2, "seconds");
+    if (info.method == SF_EIGEN_SPARSE) {
+        lua_pushnumber(L, info.factor_seconds);
+        lua_setfield(L, -2, "factor_seconds");
+        lua_pushnumber(L, info.solve_seconds);
+        lua_setfield(L, -2, "solve_seconds");
+        lua_pushnumber(L, info.factor_nnz);
+        lua_setfield(L, -2, "factor_nnz");
+    }
     return 2;
 }
 
@@ -694,9 +702,13 @@ static const char *const func_docs[] = {
     "  |e_i|^2, so sum_i p_i = number of modes.\n"
     "sflex.participation(H | atoms, opts) -> p, nu, modes, info: the same over\n"
     "  sflex.modes(H, opts) (default: the lowest 1% of the modes).",
-    "sflex.harmonic_msd(pot, atoms, T) or (H, T) -> msd (Vector, A^2), info\n"
+    "sflex.harmonic_msd(pot, atoms, T [, opts]) or (H, T [, opts]) -> msd (Vector, A^2), info\n"
     "  Classical harmonic <u_i^2> = k_B T tr[(H^+)_ii] (translations removed);\n"
-    "  mass-independent.  Fails unless the structure is at an energy minimum.",
+    "  mass-independent.  Fails unless the structure is at an energy minimum.\n"
+    "  opts.method: 'dense' (LAPACK inverse), 'sparse' (CHOLMOD factor with one\n"
+    "  atom pinned + selected inverse; O(factor) memory) or 'auto' (dense up to\n"
+    "  2500 atoms).  info: method, seconds, and for sparse factor_seconds,\n"
+    "  solve_seconds, factor_nnz.",
     "sflex.eigh(A [, il, iu]) -> values (Vector), vectors (Matrix, row j = vector j)\n"
     "  Eigenpairs il..iu (ascending, 1-based) of a symmetric Matrix (LAPACK dsyevr).",
     NULL,

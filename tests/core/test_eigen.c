@@ -162,6 +162,39 @@ int main(void)
            T, mmean, dmsd, info.seconds);
     CHECK(dmsd < 1e-8);
     CHECK(mmean > 1e-3 && mmean < 0.1);
+    CHECK(info.method == SF_EIGEN_DENSE); /* 250 atoms: below the auto crossover */
+
+    /* sparse path (pinned atom + selected inverse): same numbers, from the
+     * full (upper) and the full-storage Hessian; deterministic */
+    double *msds = malloc(n * sizeof *msds), *msds2 = malloc(n * sizeof *msds2);
+    CHECK_MSG(sf_eigen_harmonic_msd(H, T, SF_EIGEN_SPARSE, msds, &info) == SF_OK, "%s",
+              sf_error_message());
+    CHECK(info.method == SF_EIGEN_SPARSE && info.factor_nnz > 0);
+    double dsd = 0, dse = 0;
+    for (size_t i = 0; i < n; i++) {
+        dsd = fmax(dsd, fabs(msds[i] - msd[i]) / msd[i]);
+        dse = fmax(dse, fabs(msds[i] - ref[i]) / ref[i]);
+    }
+    printf("sparse harmonic MSD: max rel dev from dense %.2e, from eigen-sum %.2e "
+           "(%.3f s, factor %.3f s, %.3g entries)\n", dsd, dse, info.seconds,
+           info.factor_seconds, info.factor_nnz);
+    CHECK(dsd < 1e-8);
+    CHECK(dse < 1e-8);
+    CHECK(sf_eigen_harmonic_msd(H, T, SF_EIGEN_SPARSE, msds2, NULL) == SF_OK);
+    CHECK(memcmp(msds, msds2, n * sizeof *msds) == 0);
+    sf_bsr *Hf = sf_eam_hessian(p, a, map, 0);
+    CHECK(Hf != NULL && !Hf->upper);
+    CHECK(sf_eigen_harmonic_msd(Hf, T, SF_EIGEN_SPARSE, msds2, NULL) == SF_OK);
+    double dfu = 0;
+    for (size_t i = 0; i < n; i++)
+        dfu = fmax(dfu, fabs(msds2[i] - msds[i]) / msds[i]);
+    CHECK(dfu < 1e-12);
+    /* T = 0: all zero */
+    CHECK(sf_eigen_harmonic_msd(H, 0, SF_EIGEN_SPARSE, msds2, NULL) == SF_OK);
+    CHECK(msds2[0] == 0 && msds2[n - 1] == 0);
+    sf_bsr_free(Hf);
+    free(msds);
+    free(msds2);
 
     /* a random (not minimised) structure: MSD refuses, modes still agree */
     double ortho[3] = {0, 0, 0};
@@ -170,6 +203,9 @@ int main(void)
     double *mr = malloc(r->n * sizeof *mr);
     CHECK(sf_eigen_harmonic_msd(Hr, T, SF_EIGEN_DENSE, mr, NULL) == SF_ERR);
     printf("random structure: %s\n", sf_error_message());
+    CHECK(strstr(sf_error_message(), "not at an energy minimum") != NULL);
+    CHECK(sf_eigen_harmonic_msd(Hr, T, SF_EIGEN_SPARSE, mr, NULL) == SF_ERR);
+    printf("random structure (sparse MSD): %s\n", sf_error_message());
     CHECK(strstr(sf_error_message(), "not at an energy minimum") != NULL);
     double *mrm = malloc(r->n * sizeof *mrm);
     sf_eam_atom_masses(p, r, map, mrm);

@@ -154,6 +154,11 @@ t.case("harmonic msd", function()
     ref = ref + kT * s / (lam[m] * lam[m])
   end
   t.near(msd[1], ref, 1e-9 * ref)
+  -- the sparse path (pinned atom, selected inverse) gives the same numbers
+  local msds, infos = sflex.harmonic_msd(H, 300, {method = "sparse"})
+  t.eq(infos.method, "sparse")
+  t.ok(infos.factor_nnz > 0 and infos.factor_seconds >= 0 and infos.solve_seconds >= 0)
+  t.ok(((msds - msd):abs() / msd):max() < 1e-10)
 end)
 
 t.case("eigh and harmonic vdos", function()
