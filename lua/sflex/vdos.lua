@@ -172,7 +172,8 @@ doc(M.vdos_compare,
 local MD_KEYS = {potential = true, elements = true, temp = true, seeds = true, seed = true,
                  steps = true, every = true, dt = true, equil = true, velocity_scale = true,
                  lags = true, masses = true, np = true, launcher = true, lmp = true,
-                 suffix = true, timeout = true, on_progress = true, precision = true}
+                 suffix = true, timeout = true, on_progress = true, precision = true,
+                 thermostat = true, damp = true}
 
 function M.md_vdos(atoms, opts)
   opts = check_opts(opts, "md_vdos", MD_KEYS)
@@ -181,7 +182,12 @@ function M.md_vdos(atoms, opts)
   if not opts.potential then error("md_vdos: potential (EAM file) is required", 2) end
   local temp, seeds, seed = opts.temp or 50, opts.seeds or 4, opts.seed or 1
   local steps, every, dt = opts.steps or 4000, opts.every or 4, opts.dt or 0.002
-  local equil, vscale = opts.equil or 250, opts.velocity_scale or 2
+  local equil, vscale = opts.equil or 500, opts.velocity_scale or 2
+  local thermostat, damp = opts.thermostat or "langevin", opts.damp or 0.1
+  if thermostat ~= "langevin" and thermostat ~= "none" then
+    error("md_vdos: thermostat must be 'langevin' or 'none'", 2)
+  end
+  if not (damp > 0) then error("md_vdos: damp must be > 0 (ps)", 2) end
   local int = function(x) return math.type(x) == "integer" end
   if not (int(steps) and int(every) and int(equil) and int(seeds) and int(seed)) or steps < 1 or
      every < 1 or steps % every ~= 0 or seeds < 1 or equil < 0 then
@@ -209,7 +215,9 @@ function M.md_vdos(atoms, opts)
   end
   local sorted = atoms:copy():sort_by_id()
   local nframes = steps // every + 1
-  local vacf = core.vacf(n, {frames = nframes, dt = every * dt, lags = opts.lags, masses = masses})
+  -- the accumulator keeps the atoms' own order (frames come sorted by id)
+  local vacf = core.vacf(n, {frames = nframes, dt = every * dt, lags = opts.lags, masses = masses,
+                             ids = atoms.id})
   local lmp = sflex.lammps{np = opts.np, launcher = opts.launcher, lmp = opts.lmp, elements = elements,
                            args = (opts.suffix or "opt") ~= "none" and {"-sf", opts.suffix or "opt"} or {},
                            timeout = opts.timeout}
@@ -232,7 +240,18 @@ function M.md_vdos(atoms, opts)
                       vscale * temp, 1000 * seed + k),
         "fix nve all nve",
       }
-      if equil > 0 then c[#c + 1] = "run " .. equil end
+      if equil > 0 then
+        -- a Langevin thermostat first: from the inherent structure every
+        -- mode starts at zero displacement, a phase that NVE keeps (a
+        -- coherent bias of the time-origin average); the thermostat
+        -- randomises positions and velocities
+        if thermostat == "langevin" then
+          c[#c + 1] = string.format("fix lgv all langevin %.10g %.10g %.10g %d zero yes",
+                                    temp, temp, damp, 1000 * seed + k + 500000)
+        end
+        c[#c + 1] = "run " .. equil
+        if thermostat == "langevin" then c[#c + 1] = "unfix lgv" end
+      end
       for _, l in ipairs {
         "reset_timestep 0",
         string.format("fix at all ave/time %d %d %d c_thermo_temp", every, steps // every, steps),
@@ -248,9 +267,6 @@ function M.md_vdos(atoms, opts)
       for frame in sflex.frames(dump) do
         count = count + 1
         if count > nframes then break end
-        if count == 1 and (frame.id - sorted.id):abs():max() ~= 0 then
-          error("md_vdos: the atom ids in the velocity dump differ from the configuration's")
-        end
         vacf:add(frame)
       end
       if count ~= nframes then
@@ -268,14 +284,18 @@ function M.md_vdos(atoms, opts)
 end
 doc(M.md_vdos,
   "sflex.md_vdos(atoms, {potential=, elements=, temp=50, seeds=4, seed=1, steps=4000,\n" ..
-  "   every=4, dt=0.002, equil=250, velocity_scale=2, lags=, masses=, np=1, lmp=,\n" ..
-  "   launcher=, suffix='opt', timeout=, precision=10, on_progress=fn(k, info)})\n" ..
+  "   every=4, dt=0.002, equil=500, thermostat='langevin', damp=0.1, velocity_scale=2,\n" ..
+  "   lags=, masses=, np=1, lmp=, launcher=, suffix='opt', timeout=, precision=10,\n" ..
+  "   on_progress=fn(k, info)})\n" ..
   "  -> Vacf, info {temps = mean T per run, seconds, read_seconds, frames, dt_frame}\n" ..
   "  seeds independent LAMMPS NVE runs from atoms (an inherent structure) with\n" ..
   "  fresh Gaussian velocities at velocity_scale*temp (seed 1000*seed + k), equil\n" ..
-  "  unsampled steps, then steps steps with the velocities dumped every `every`\n" ..
-  "  steps (private temporary folder, read back frame by frame and removed); the\n" ..
+  "  unsampled steps (NVE + Langevin at temp, damping damp ps, which randomises\n" ..
+  "  the phases of the modes; thermostat='none': plain NVE), then steps NVE\n" ..
+  "  steps with the velocities dumped every `every` steps (private temporary\n" ..
+  "  folder, read back frame by frame and removed); the\n" ..
   "  per-atom mass-weighted VACF of every run is accumulated in a Vacf (one\n" ..
-  "  segment per run).  Masses from the potential file unless given.")
+  "  segment per run), atoms in the order of `atoms` (masks index them).\n" ..
+  "  Masses from the potential file unless given.")
 
 return M

@@ -3,6 +3,7 @@
  * The VDOS built on them (Vacf:vdos, sflex.md_vdos, sflex.boson_peak, ...)
  * is in lua/sflex/vdos.lua; doc/vibrations.md. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,81 @@
 
 typedef struct lvacf {
     sf_vacf *a;
-    int64_t *ids; /* ids of the first Atoms frame (NULL until then / for matrices) */
+    int64_t *ref;  /* ids in the accumulator's atom order (option ids, else the first frame's) */
+    int64_t *ids;  /* ids of the first Atoms frame, in its order */
+    size_t *perm;  /* frame atom j -> accumulator atom perm[j]; NULL: identity */
+    double *vbuf;  /* 3 natoms: a permuted frame */
 } lvacf;
+
+static void lvacf_free(lvacf *v)
+{
+    sf_vacf_destroy(v->a);
+    v->a = NULL;
+    free(v->ref);
+    free(v->ids);
+    free(v->perm);
+    free(v->vbuf);
+    v->ref = v->ids = NULL;
+    v->perm = NULL;
+    v->vbuf = NULL;
+}
+
+static const int64_t *sort_ids; /* qsort context (the Lua state is single-threaded) */
+static int cmp_idx(const void *a, const void *b)
+{
+    int64_t x = sort_ids[*(const size_t *)a], y = sort_ids[*(const size_t *)b];
+    return (x > y) - (x < y);
+}
+
+/* perm[j] = position of ids[j] in ref; NULL on a missing or repeated id
+ * (message in err). */
+static size_t *id_permutation(const int64_t *ref, const int64_t *ids, size_t n, char *err,
+                              size_t errlen)
+{
+    size_t *order = malloc(n * sizeof *order), *perm = malloc(n * sizeof *perm);
+    unsigned char *seen = calloc(n, 1);
+    if (!order || !perm || !seen) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_ids = ref;
+    qsort(order, n, sizeof *order, cmp_idx);
+    for (size_t i = 1; i < n; i++)
+        if (ref[order[i]] == ref[order[i - 1]]) {
+            snprintf(err, errlen, "id %lld appears twice in ids", (long long)ref[order[i]]);
+            goto fail;
+        }
+    for (size_t j = 0; j < n; j++) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ref[order[mid]] < ids[j])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == n || ref[order[lo]] != ids[j]) {
+            snprintf(err, errlen, "frame atom %zu has id %lld, which is not among the ids",
+                     j + 1, (long long)ids[j]);
+            goto fail;
+        }
+        if (seen[lo]++) {
+            snprintf(err, errlen, "id %lld appears twice in the frame", (long long)ids[j]);
+            goto fail;
+        }
+        perm[j] = order[lo];
+    }
+    free(order);
+    free(seen);
+    return perm;
+fail:
+    free(order);
+    free(perm);
+    free(seen);
+    return NULL;
+}
 
 static lvacf *check_vacf(lua_State *L, int idx)
 {
@@ -87,7 +161,7 @@ static int opt_window(lua_State *L, int t)
 /* sflex.vacf(natoms, {frames=, lags=, dt=, masses=}) */
 static int l_vacf(lua_State *L)
 {
-    static const char *const keys[] = {"frames", "lags", "dt", "masses", NULL};
+    static const char *const keys[] = {"frames", "lags", "dt", "masses", "ids", NULL};
     lua_Integer n = luaL_checkinteger(L, 1);
     luaL_argcheck(L, n >= 1, 1, "number of atoms must be positive");
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -108,9 +182,26 @@ static int l_vacf(lua_State *L)
             return luaL_error(L, "sflex.vacf: masses must be a Vector of %d values", (int)n);
         mass = m->data;
     }
+    sfl_array *ids = NULL;
+    if (lua_getfield(L, 2, "ids") != LUA_TNIL) {
+        ids = luaL_testudata(L, -1, SFL_VECTOR);
+        if (!ids || ids->rows != (size_t)n)
+            return luaL_error(L, "sflex.vacf: ids must be a Vector of %d values", (int)n);
+    }
     lvacf *v = lua_newuserdatauv(L, sizeof *v, 0);
     memset(v, 0, sizeof *v);
     luaL_setmetatable(L, SFL_VACF);
+    if (ids) {
+        if (!(v->ref = malloc((size_t)n * sizeof *v->ref)))
+            return luaL_error(L, "out of memory");
+        for (lua_Integer i = 0; i < n; i++) {
+            double d = ids->data[i];
+            if (!(d >= 1 && d <= 9.2e18 && d == floor(d)))
+                return luaL_error(L, "sflex.vacf: ids[%d] = %f is not a positive integer",
+                                  (int)i + 1, d);
+            v->ref[i] = (int64_t)d;
+        }
+    }
     v->a = sf_vacf_create((size_t)n, (size_t)frames, (size_t)lags, dt, mass);
     if (!v->a)
         return sfl_core_error(L);
@@ -119,11 +210,7 @@ static int l_vacf(lua_State *L)
 
 static int vacf_gc(lua_State *L)
 {
-    lvacf *v = luaL_checkudata(L, 1, SFL_VACF);
-    sf_vacf_destroy(v->a);
-    v->a = NULL;
-    free(v->ids);
-    v->ids = NULL;
+    lvacf_free(luaL_checkudata(L, 1, SFL_VACF));
     return 0;
 }
 
@@ -144,6 +231,18 @@ static int vacf_add(lua_State *L)
             if (!v->ids)
                 return luaL_error(L, "out of memory");
             memcpy(v->ids, a->id, n * sizeof *v->ids);
+            if (v->ref) {
+                char err[160];
+                v->perm = id_permutation(v->ref, v->ids, n, err, sizeof err);
+                v->vbuf = malloc(3 * n * sizeof *v->vbuf);
+                if (!v->perm || !v->vbuf) {
+                    free(v->ids);
+                    free(v->perm);
+                    v->ids = NULL;
+                    v->perm = NULL;
+                    return luaL_error(L, "Vacf:add: %s", v->perm ? "out of memory" : err);
+                }
+            }
         } else {
             for (size_t i = 0; i < n; i++)
                 if (a->id[i] != v->ids[i])
@@ -152,6 +251,11 @@ static int vacf_add(lua_State *L)
                                       (int)i + 1, (int)a->id[i], (int)v->ids[i]);
         }
         vel = a->v;
+        if (v->perm) {
+            for (size_t j = 0; j < n; j++)
+                memcpy(v->vbuf + 3 * v->perm[j], a->v + 3 * j, 3 * sizeof(double));
+            vel = v->vbuf;
+        }
     } else {
         sfl_array *m = luaL_testudata(L, 2, SFL_MATRIX);
         if (!m || m->rows != n || m->cols != 3)
@@ -317,11 +421,13 @@ static const luaL_Reg funcs[] = {
     {NULL, NULL},
 };
 static const char *const func_docs[] = {
-    "sflex.vacf(natoms, {frames=T, dt=ps, lags=T//2+1, masses=Vector}) -> Vacf\n"
+    "sflex.vacf(natoms, {frames=T, dt=ps, lags=T//2+1, masses=Vector, ids=Vector}) -> Vacf\n"
     "  Per-atom mass-weighted velocity autocorrelation, accumulated over segments\n"
     "  of T frames dt apart (one segment per MD run) with FFTs (Wiener-Khinchin,\n"
     "  zero-padded: O(N T log T)).  Fields natoms, frames, lags, dt, segments,\n"
-    "  pending; methods add, acf, atom_acf, vdos (doc/vibrations.md).",
+    "  pending; methods add, acf, atom_acf, vdos (doc/vibrations.md).  ids: the\n"
+    "  atom order of the accumulator (masses, masks, atom_acf); Atoms frames are\n"
+    "  matched to it by id.  Without ids the first frame's order is kept.",
     "sflex.acf_spectrum(c, dt [, {window='hann'|'none', pad=4}]) -> nu, S (Vectors)\n"
     "  S(nu) = 4 int_0^tmax c(t) w(t) cos(2 pi nu t) dt of an autocorrelation c at\n"
     "  lags 0, dt, ... (FFTW DCT-I, lags zero-padded pad times); nu from 0 to the\n"
