@@ -242,7 +242,7 @@ if plot.available() then
     {title = string.format("VDOS, %g K", opt.temp), xlabel = "ν (THz)", ylabel = "g(ν) (1/THz)",
      series = gser, xrange = {0, opt.nu_max}},
     {title = "reduced VDOS", xlabel = "ν (THz)", ylabel = "g(ν)/ν² (THz^{-3})", series = rser,
-     xrange = {0, 4}, key = "top right"},
+     xrange = {range[1] / 2, 4}, key = "top right"},
     {title = string.format("boson peak of %.3g %% SF groups", 100 / opt.groups), xlabel = "<SF> of the group",
      ylabel = "I_{BP} (THz^{-3})", series = bars, key = "top left"},
   }}
