@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """ref_vdos.py: per-atom velocity autocorrelation with numpy.fft, the
 reference of bench/bench_vdos.lua (same velocities, same definition).
 
-    python3 bench/ref_vdos.py ATOMS FRAMES DIR [REPS]
+    /usr/bin/python3 bench/ref_vdos.py ATOMS FRAMES DIR [REPS]   (Debian numpy)
 
 Reads DIR/vel.f64 (frames x atoms x 3), computes for every atom
 C_i(tau) = sum_c sum_t v(t) v(t+tau) / (T - tau), tau < T//2 + 1, with
