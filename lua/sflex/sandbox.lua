@@ -697,6 +697,9 @@ M.POLICY = {
   fictive_temperature = "pure", aqs_modulus = "pure", parse_composition = "pure",
   sha256 = "pure", now = "pure", help = "pure", doc = "pure",
   lammps_command = "pure",
+  -- VDOS from MD (lua/sflex/vdos.lua, src/lua/l_vacf.c)
+  vacf = "pure", acf_spectrum = "pure", mode_acf = "pure", mode_vdos = "pure",
+  boson_peak = "pure", vdos_compare = "pure", md_vdos = "lammps",
   -- reading files
   read = "read", frames = "read", expand = "read", detect_format = "read",
   load_model = "read", sha256_file = "read", eam_elements = "read", which = "read",
@@ -887,7 +890,7 @@ local TRUSTED_MODULES = {
   sflex = "sflex", ["sflex.learn"] = "learn", ["sflex.plot"] = "plot",
   ["sflex.cli"] = "all", ["sflex.help"] = "all", ["sflex.structure"] = "sflex",
   ["sflex.mech"] = "sflex", ["sflex.vib"] = "sflex", ["sflex.lammps"] = "sflex",
-  ["sflex.package"] = "package",
+  ["sflex.vdos"] = "sflex", ["sflex.package"] = "package",
 }
 
 local function lua_dir()

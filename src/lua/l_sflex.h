@@ -97,5 +97,6 @@ void sfl_open_voronoi(lua_State *L);
 void sfl_open_learn(lua_State *L);
 void sfl_open_mech(lua_State *L);
 void sfl_open_neighbor(lua_State *L);
+void sfl_open_vacf(lua_State *L);
 
 #endif

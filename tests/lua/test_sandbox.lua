@@ -140,7 +140,7 @@ t.case("every public sflex function is classified in sflex.sandbox", function()
     end
   end
   check(sflex, sandbox.POLICY, "sflex")
-  for _, m in ipairs {"sflex.structure", "sflex.mech", "sflex.vib", "sflex.lammps"} do
+  for _, m in ipairs {"sflex.structure", "sflex.mech", "sflex.vib", "sflex.lammps", "sflex.vdos"} do
     local ok, mod = pcall(require, m)
     if ok and type(mod) == "table" then check(mod, sandbox.POLICY, m) end
   end
