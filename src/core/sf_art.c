@@ -27,8 +27,8 @@ void sf_art_defaults(sf_art_params *par)
     par->min_force_tol = 0.01;
     par->push_step = 0.1;
     par->max_escape = 50;
-    par->perp_steps = 4;
-    par->act_steps = 4;
+    par->perp_steps = 12;
+    par->act_steps = 12;
     par->max_activation = 300;
     par->max_positive = 5;
     par->lanczos_h = 0.01;
@@ -101,6 +101,7 @@ typedef struct ctx {
     double *x, *f, *xt, *ft, *g, *v, *vel, *d0, *Q, *T;
     double e, lam;
     long calls;
+    int all_mobile; /* every atom moves: rigid translations are zero modes */
     /* FIRE */
     double dt, alpha;
     int npos;
@@ -152,6 +153,24 @@ static void ctx_free(ctx *c)
     c->w = NULL;
 }
 
+/* Remove the rigid translation (the mean of each Cartesian component) when
+ * every atom moves: with periodic boundaries it is a zero mode, and a
+ * Lanczos vector that became one would never leave it. */
+static void drop_translation(const ctx *c, double *u)
+{
+    if (!c->all_mobile || c->n == 0)
+        return;
+    double m[3] = {0, 0, 0};
+    for (size_t a = 0; a < c->n; a++)
+        for (int d = 0; d < 3; d++)
+            m[d] += u[3 * a + d];
+    for (int d = 0; d < 3; d++)
+        m[d] /= (double)c->n;
+    for (size_t a = 0; a < c->n; a++)
+        for (int d = 0; d < 3; d++)
+            u[3 * a + d] -= m[d];
+}
+
 /* Lowest curvature at c->x (c->f current) from start: c->lam, c->v. */
 static int lanczos(ctx *c, const double *start)
 {
@@ -160,11 +179,13 @@ static int lanczos(ctx *c, const double *start)
     int kmax = par->lanczos_max;
     double h = par->lanczos_h;
     double alpha[200], beta[200], y[200], theta = 0, prev = NAN;
-    double nrm = sqrt(dot(start, start, n3));
+    memcpy(c->Q, start, n3 * sizeof *c->Q);
+    drop_translation(c, c->Q);
+    double nrm = sqrt(dot(c->Q, c->Q, n3));
     if (!(nrm > 0))
         return sf_error("Lanczos: zero start vector");
     for (size_t k = 0; k < n3; k++)
-        c->Q[k] = start[k] / nrm;
+        c->Q[k] /= nrm;
     int m = 0;
     for (int k = 0; k < kmax; k++) {
         double *q = c->Q + (size_t)k * n3, *wv = c->g;
@@ -175,6 +196,7 @@ static int lanczos(ctx *c, const double *start)
             return SF_ERR;
         for (size_t i = 0; i < n3; i++)
             wv[i] = -(c->ft[i] - c->f[i]) / h;
+        drop_translation(c, wv);
         alpha[k] = dot(q, wv, n3);
         const double *qp = k ? q - n3 : q;
         double bp = k ? beta[k - 1] : 0.0;
@@ -331,14 +353,22 @@ typedef struct shared {
     int keep;
 } shared;
 
-/* largest atomic displacement of x vs x0; *who its atom; *count above tol */
+/* largest atomic displacement of x vs x0 (less the mean displacement when
+ * every atom moves); *who its atom; *count above tol */
 static double max_disp(const ctx *c, const double *x, size_t *who, double tol, int *count)
 {
-    double big = -1;
+    double big = -1, m[3] = {0, 0, 0};
     int cnt = 0;
+    if (c->all_mobile && c->n) {
+        for (size_t a = 0; a < c->n; a++)
+            for (int d = 0; d < 3; d++)
+                m[d] += x[3 * a + d] - c->x0[3 * a + d];
+        for (int d = 0; d < 3; d++)
+            m[d] /= (double)c->n;
+    }
     for (size_t a = 0; a < c->n; a++) {
-        double d0 = x[3 * a] - c->x0[3 * a], d1 = x[3 * a + 1] - c->x0[3 * a + 1],
-               d2 = x[3 * a + 2] - c->x0[3 * a + 2];
+        double d0 = x[3 * a] - c->x0[3 * a] - m[0], d1 = x[3 * a + 1] - c->x0[3 * a + 1] - m[1],
+               d2 = x[3 * a + 2] - c->x0[3 * a + 2] - m[2];
         double d = sqrt(d0 * d0 + d1 * d1 + d2 * d2);
         if (d > tol)
             cnt++;
@@ -381,6 +411,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         nmob += mob[i];
     }
     ev->nmobile = nmob;
+    c->all_mobile = (size_t)nmob == n;
     sf_eam_work_free(c->w);
     c->w = sf_eam_work_new(sh->p, a, sh->map, mob, par->skin, sh->rho0, &sh->e0);
     if (!c->w)
@@ -397,6 +428,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
             c->d0[3 * i + d] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
         }
     }
+    drop_translation(c, c->d0);
     double nd = sqrt(dot(c->d0, c->d0, n3));
     for (size_t k = 0; k < n3; k++) {
         c->d0[k] /= nd;
@@ -404,43 +436,63 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
     }
     if (force(c, c->x, &c->e, c->f))
         return SF_ERR;
-    /* leave the harmonic well */
-    for (int s = 0;; s++) {
-        if (lanczos(c, s == 0 ? c->d0 : c->v))
+    /* Each iteration: the lowest curvature lambda by Lanczos.  Below
+     * eig_threshold (and, once there, while it stays negative) the search is
+     * active: a capped Newton step uphill along v, then FIRE in the hyperplane
+     * perpendicular to v.  Otherwise (the harmonic well, or the curvature was
+     * lost): push by push_step along x - x0 and relax perpendicular to it. */
+    fire_reset(c);
+    int active = 0, escapes = 0;
+    for (int it = 0;; it++) {
+        if (lanczos(c, it == 0 ? c->d0 : c->v))
             return SF_ERR;
-        if (c->lam < par->eig_threshold)
+        active = c->lam < par->eig_threshold || (active && c->lam < 0);
+#ifdef SF_ART_TRACE
+        fprintf(stderr, "it %d lam %.4f E %.4f |F| %.4f Fv %.4f active %d |x-x0| %.3f calls %ld\n", it,
+                c->lam, c->e - c->e0, sqrt(dot(c->f, c->f, n3)), dot(c->f, c->v, n3), active,
+                sqrt(max_disp(c, c->x, NULL, 0, NULL)), c->calls);
+#endif
+        if (active && sqrt(dot(c->f, c->f, n3)) < par->force_tol)
             break;
-        if (s >= par->max_escape)
-            FAIL("no negative curvature");
-        for (size_t k = 0; k < n3; k++)
-            c->x[k] += par->push_step * c->d0[k];
+        if (it >= par->max_activation + par->max_escape)
+            FAIL("no saddle");
+        const double *dir;
+        if (!active) {
+            if (escapes++ >= par->max_escape)
+                FAIL(it < par->max_escape ? "lost the negative curvature"
+                                          : "no negative curvature");
+            for (size_t k = 0; k < n3; k++)
+                c->d0[k] = c->x[k] - c->x0[k];
+            drop_translation(c, c->d0);
+            double nd = sqrt(dot(c->d0, c->d0, n3));
+            for (size_t k = 0; k < n3; k++) {
+                c->d0[k] /= nd;
+                c->x[k] += par->push_step * c->d0[k];
+            }
+            dir = c->d0;
+        } else {
+            double fpar = dot(c->f, c->v, n3);
+            double step = fmin(par->push_step, fabs(fpar) / -c->lam);
+            step = copysign(step, -fpar);
+            for (size_t k = 0; k < n3; k++)
+                c->x[k] += step * c->v[k];
+            dir = c->v;
+        }
         if (force(c, c->x, &c->e, c->f))
             return SF_ERR;
-        fire_reset(c);
-        for (int k = 0; k < par->perp_steps; k++)
-            if (fire_step(c, PERP, c->d0))
-                return SF_ERR;
-        if (c->e - c->e0 > par->max_energy)
-            FAIL("energy too high");
-    }
-    /* converge to the saddle */
-    fire_reset(c);
-    int positive = 0;
-    for (int it = 0;; it++) {
-        if (it > 0 && lanczos(c, c->v))
-            return SF_ERR;
-        positive = c->lam >= 0 ? positive + 1 : 0;
-        if (positive > par->max_positive)
-            FAIL("lost the negative curvature");
-        if (c->lam < 0 && sqrt(dot(c->f, c->f, n3)) < par->force_tol)
-            break;
-        if (it >= par->max_activation)
-            FAIL("no saddle");
-        for (int k = 0; k < par->act_steps; k++) {
-            if (fire_step(c, INVERT, c->v))
-                return SF_ERR;
-            if (sqrt(dot(c->f, c->f, n3)) < par->force_tol)
+        double vv = dot(c->vel, dir, n3);
+        for (size_t k = 0; k < n3; k++)
+            c->vel[k] -= vv * dir[k];
+        /* at most perp_steps (escape) / act_steps (active) FIRE steps; active,
+         * only until the perpendicular force is below the parallel one */
+        int nsteps = active ? par->act_steps : par->perp_steps;
+        for (int k = 0; k < nsteps; k++) {
+            double fp = dot(c->f, dir, n3), ff = dot(c->f, c->f, n3);
+            double fperp = sqrt(fmax(ff - fp * fp, 0.0));
+            if (fperp < (active ? fmax(fabs(fp), par->force_tol) : par->force_tol))
                 break;
+            if (fire_step(c, PERP, dir))
+                return SF_ERR;
         }
         if (c->e - c->e0 > par->max_energy)
             FAIL("energy too high");
@@ -579,6 +631,7 @@ int sf_art_lowest_mode(const sf_eam *p, const sf_atoms *a, const int *map,
     if (!(c.w = sf_eam_work_new(p, a, map, NULL, par->skin, NULL, NULL)))
         goto out;
     memcpy(c.x, x, c.n3 * sizeof *c.x);
+    c.all_mobile = 1;
     if (force(&c, c.x, &c.e, c.f))
         goto out;
     if (dot(v, v, c.n3) > 0)

@@ -49,8 +49,8 @@ typedef struct sf_art_params {
     double min_force_tol; /* eV/A, total force norm at minima (0.01) */
     double push_step;     /* A, push per escape step (0.1) */
     int max_escape;       /* escape steps (50) */
-    int perp_steps;       /* FIRE steps perpendicular per escape step (4) */
-    int act_steps;        /* FIRE steps between Lanczos refreshes (4) */
+    int perp_steps;       /* max FIRE steps perpendicular per escape step (12) */
+    int act_steps;        /* max FIRE steps between Lanczos refreshes (12) */
     int max_activation;   /* Lanczos refreshes in activation (300) */
     int max_positive;     /* consecutive refreshes with lambda >= 0 (5) */
     double lanczos_h;     /* A, finite-difference step (0.01) */

@@ -84,6 +84,7 @@ static const opener openers[] = {
     sfl_open_eam,
     sfl_open_mech,
     sfl_open_neighbor,
+    sfl_open_art,
     NULL,
 };
 
