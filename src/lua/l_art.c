@@ -168,7 +168,7 @@ static int l_art(lua_State *L)
         for (size_t k = 0; k < nc; k++) {
             double d = v->data[k];
             if (!(d >= 1 && d <= (double)a0->n && d == floor(d)))
-                return luaL_error(L, "sflex.art: centers[%d] = %g is not an atom index 1..%d",
+                return luaL_error(L, "sflex.art: centers[%d] = %f is not an atom index 1..%d",
                                   (int)k + 1, d, (int)a0->n);
             centers[k] = (size_t)d - 1;
         }
