@@ -30,7 +30,7 @@ end
 
 for _, name in ipairs {
   "sflex.help", "sflex.structure", "sflex.lammps", "sflex.learn", "sflex.vib",
-  "sflex.mech",
+  "sflex.mech", "sflex.art",
 } do
   extend(name)
 end

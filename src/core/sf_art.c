@@ -26,11 +26,10 @@ void sf_art_defaults(sf_art_params *par)
     par->force_tol = 0.05;
     par->min_force_tol = 0.01;
     par->push_step = 0.1;
-    par->max_escape = 50;
+    par->max_escape = 150;
     par->perp_steps = 12;
     par->act_steps = 12;
     par->max_activation = 300;
-    par->max_positive = 5;
     par->lanczos_h = 0.01;
     par->lanczos_max = 20;
     par->lanczos_tol = 1e-3;
@@ -70,7 +69,7 @@ const char *sf_art_check(const sf_art_params *p)
     if (!(p->eig_threshold < 0))
         return "eig_threshold must be negative";
     if (p->max_escape < 1 || p->perp_steps < 0 || p->act_steps < 1 || p->max_activation < 1 ||
-        p->max_positive < 1 || p->max_min_steps < 1)
+        p->max_min_steps < 1)
         return "step counts must be positive (perp_steps may be 0)";
     if (p->lanczos_max < 3 || p->lanczos_max > 200)
         return "lanczos_max must be in 3..200";

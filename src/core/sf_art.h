@@ -4,23 +4,28 @@
  * One event, from the minimum x0 (energy E0), centred on atom c:
  *   1. kick: a random displacement of c and the atoms within init_radius
  *      of it, of norm init_disp (the direction is Gaussian per component);
- *   2. leave the harmonic well: the lowest curvature lambda and its mode v
- *      come from a Lanczos iteration on Hessian-vector products by finite
- *      differences of forces, H q = -(F(x + h q) - F(x)) / h; while
- *      lambda >= eig_threshold, push further along the kick direction by
- *      push_step and relax perp_steps FIRE steps in the hyperplane
- *      perpendicular to it;
- *   3. activate: FIRE on the modified force F - 2 (F.v) v (uphill along v,
- *      downhill in every other direction), v refreshed by Lanczos (started
- *      from the previous v) every act_steps steps, until the total force
- *      norm |F| < force_tol: the saddle, barrier = E_saddle - E0;
- *   4. relax: from the saddle pushed by relax_push along v away from x0,
+ *   2. iterate: the lowest curvature lambda and its mode v from a Lanczos
+ *      iteration on Hessian-vector products by finite differences of
+ *      forces, H q = -(F(x + h q) - F(x)) / h (started from the previous v;
+ *      rigid translations projected out when every atom moves).
+ *      - lambda >= eig_threshold (in the harmonic well, or the curvature
+ *        was lost): push by push_step along x - x0, then at most perp_steps
+ *        FIRE steps in the hyperplane perpendicular to it; at most
+ *        max_escape such pushes per event;
+ *      - lambda < eig_threshold (and, once there, while lambda < 0): a
+ *        Newton step uphill along v, |F.v|/|lambda| capped at push_step,
+ *        then FIRE perpendicular to v (velocity kept, its v part removed)
+ *        for at most act_steps steps or until the perpendicular force is
+ *        below the parallel one;
+ *      until the total force norm |F| < force_tol with lambda < 0: the
+ *      saddle, barrier = E_saddle - E0;
+ *   3. relax: from the saddle pushed by relax_push along v away from x0,
  *      FIRE to |F| < min_force_tol: the new minimum.
  * Outcomes (sf_art_status): a new minimum (counted); returned to x0 (no
  * atom more than return_tol from x0); delocalised (the atom that moved most
  * at the saddle is farther than deloc_radius from c); failed (no negative
- * curvature after max_escape pushes, no saddle within max_activation
- * Lanczos refreshes or above max_energy, or no minimum); disconnected
+ * curvature after max_escape pushes, no saddle within max_activation +
+ * max_escape iterations or above max_energy, or no minimum); disconnected
  * (check_connect: relaxing the saddle back the other way did not reach x0).
  *
  * Forces: full system (local_radius = 0) or only the atoms within
@@ -48,11 +53,10 @@ typedef struct sf_art_params {
     double force_tol;     /* eV/A, total force norm at the saddle (0.05) */
     double min_force_tol; /* eV/A, total force norm at minima (0.01) */
     double push_step;     /* A, push per escape step (0.1) */
-    int max_escape;       /* escape steps (50) */
+    int max_escape;       /* pushes with lambda >= threshold, in all (150) */
     int perp_steps;       /* max FIRE steps perpendicular per escape step (12) */
-    int act_steps;        /* max FIRE steps between Lanczos refreshes (12) */
-    int max_activation;   /* Lanczos refreshes in activation (300) */
-    int max_positive;     /* consecutive refreshes with lambda >= 0 (5) */
+    int act_steps;        /* max FIRE steps per activation step (12) */
+    int max_activation;   /* iterations beyond max_escape (300) */
     double lanczos_h;     /* A, finite-difference step (0.01) */
     int lanczos_max;      /* Lanczos vectors (20) */
     double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-3) */
