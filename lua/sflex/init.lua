@@ -30,7 +30,7 @@ end
 
 for _, name in ipairs {
   "sflex.help", "sflex.structure", "sflex.lammps", "sflex.learn", "sflex.vib",
-  "sflex.mech", "sflex.vdos",
+  "sflex.mech", "sflex.vdos", "sflex.art",
 } do
   extend(name)
 end

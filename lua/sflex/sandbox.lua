@@ -696,6 +696,7 @@ M.POLICY = {
   slab_mask = "pure", slab_map = "pure", layer_profile = "pure",
   fictive_temperature = "pure", aqs_modulus = "pure", parse_composition = "pure",
   sha256 = "pure", now = "pure", help = "pure", doc = "pure",
+  art = "pure", minimize = "pure", art_barriers = "pure",
   lammps_command = "pure",
   -- VDOS from MD (lua/sflex/vdos.lua, src/lua/l_vacf.c)
   vacf = "pure", acf_spectrum = "pure", mode_acf = "pure", mode_vdos = "pure",

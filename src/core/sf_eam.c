@@ -647,8 +647,10 @@ static int cells_build(cells *c, const sf_atoms *a, double cut)
             if (box->periodic[d]) {
                 k[d] = floor(si[d]);
                 si[d] -= k[d];
-                if (si[d] >= 1.0)
+                if (si[d] >= 1.0) { /* -1e-17 - floor -> 1.0: the atom is at 0 */
                     si[d] = 0.0;
+                    k[d] += 1.0;
+                }
             } else {
                 if (si[d] < lo[d])
                     lo[d] = si[d];
@@ -1370,5 +1372,286 @@ fail:
     free(all);
     free(vv);
     free(vcnt);
+    return NULL;
+}
+
+/* ---- repeated evaluation: a skin pair list over the mobile atoms ---------------------
+ *
+ * rho_k = S_k + M_k(x): S_k sums the densities from pairs of two immobile atoms
+ * (constant), M_k the pairs with a mobile atom (listed).  Then
+ *   E(x) = C0 + sum_k [F(S_k + M_k) - F(S_k)] + sum_listed phi(r),
+ * where C0 holds every constant term; atoms in no listed pair have M_k = 0
+ * and drop out, so only the atoms of the current list (touch) are visited. */
+
+typedef struct wpair {
+    int32_t i, j;  /* i mobile; j any (i <= j when j is mobile too) */
+    double off[3]; /* image vector: d = x_i - x_j + off */
+} wpair;
+
+typedef struct wscr {
+    double d[3], r, rhoip, rhojp, phip; /* r == 0: beyond the cutoff now */
+} wscr;
+
+struct sf_eam_work {
+    const sf_eam *p;
+    size_t n;
+    sf_box box;
+    int64_t *id;
+    int *elem;           /* n: file element of each atom */
+    unsigned char *mob;  /* n */
+    double skin;
+    double *xb;          /* 3n: positions at the last build */
+    wpair *pr;
+    wscr *sc;
+    size_t np, cap;
+    int32_t *touch;      /* atoms in some listed pair, ascending */
+    size_t nt;
+    unsigned char *mark; /* n scratch */
+    double *S, *FS, *M, *fp;
+    double c0;
+    size_t builds;
+    nbr *buf;
+    size_t bcap;
+};
+
+void sf_eam_work_free(sf_eam_work *w)
+{
+    if (!w)
+        return;
+    free(w->id);
+    free(w->elem);
+    free(w->mob);
+    free(w->xb);
+    free(w->pr);
+    free(w->sc);
+    free(w->touch);
+    free(w->mark);
+    free(w->S);
+    free(w->FS);
+    free(w->M);
+    free(w->fp);
+    free(w->buf);
+    free(w);
+}
+
+size_t sf_eam_work_builds(const sf_eam_work *w) { return w->builds; }
+size_t sf_eam_work_pairs(const sf_eam_work *w) { return w->np; }
+
+static int work_build(sf_eam_work *w, const double *x)
+{
+    sf_atoms t;
+    memset(&t, 0, sizeof t);
+    t.n = w->n;
+    t.x = (double *)x;
+    t.id = w->id;
+    t.box = w->box;
+    cells c;
+    if (cells_build(&c, &t, w->p->cut + w->skin))
+        return SF_ERR;
+    w->np = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (!w->mob[i])
+            continue;
+        int64_t ov = -1;
+        size_t cnt = cells_gather(&c, i, &w->buf, &w->bcap, &ov);
+        if (cnt == (size_t)-1) {
+            cells_free(&c);
+            return sf_error("out of memory in the EAM pair list");
+        }
+        if (ov >= 0) {
+            cells_free(&c);
+            return sf_error("atoms with ids %lld and %lld sit on top of each other",
+                            (long long)w->id[i], (long long)w->id[ov]);
+        }
+        const double *xi = x + 3 * i;
+        for (size_t k = 0; k < cnt; k++) {
+            const nbr *e = w->buf + k;
+            size_t j = (size_t)e->j;
+            if (w->mob[j] && j < i)
+                continue; /* listed from j's side */
+            if (j == i && !(e->d[0] > 0 || (e->d[0] == 0 && (e->d[1] > 0 ||
+                                                           (e->d[1] == 0 && e->d[2] > 0)))))
+                continue; /* own image: one of each +/- pair */
+            if (w->np == w->cap) {
+                size_t nc = w->cap ? 2 * w->cap : 4096;
+                wpair *np = realloc(w->pr, nc * sizeof *np);
+                if (!np) {
+                    cells_free(&c);
+                    return sf_error("out of memory in the EAM pair list");
+                }
+                w->pr = np;
+                wscr *ns = realloc(w->sc, nc * sizeof *ns);
+                if (!ns) {
+                    cells_free(&c);
+                    return sf_error("out of memory in the EAM pair list");
+                }
+                w->sc = ns;
+                w->cap = nc;
+            }
+            wpair *q = w->pr + w->np++;
+            q->i = (int32_t)i;
+            q->j = (int32_t)j;
+            const double *xj = x + 3 * j;
+            for (int d = 0; d < 3; d++)
+                q->off[d] = e->d[d] - (xi[d] - xj[d]);
+        }
+    }
+    cells_free(&c);
+    for (size_t q = 0; q < w->np; q++)
+        w->mark[w->pr[q].i] = w->mark[w->pr[q].j] = 1;
+    w->nt = 0;
+    for (size_t k = 0; k < w->n; k++)
+        if (w->mark[k]) {
+            w->touch[w->nt++] = (int32_t)k;
+            w->mark[k] = 0;
+        }
+    memcpy(w->xb, x, 3 * w->n * sizeof *x);
+    w->builds++;
+    return SF_OK;
+}
+
+/* Listed pairs at x: scratch and M (densities from listed pairs); returns the
+ * pair energy. */
+static double work_pairs(sf_eam_work *w, const double *x)
+{
+    const sf_eam *p = w->p;
+    for (size_t t = 0; t < w->nt; t++)
+        w->M[w->touch[t]] = 0.0;
+    double ep = 0.0;
+    for (size_t q = 0; q < w->np; q++) {
+        const wpair *pq = w->pr + q;
+        wscr *s = w->sc + q;
+        size_t i = (size_t)pq->i, j = (size_t)pq->j;
+        double rsq = 0.0;
+        for (int d = 0; d < 3; d++) {
+            s->d[d] = x[3 * i + d] - x[3 * j + d] + pq->off[d];
+            rsq += s->d[d] * s->d[d];
+        }
+        if (rsq >= p->cutforcesq) {
+            s->r = 0.0;
+            continue;
+        }
+        int ei = w->elem[i], ej = w->elem[j];
+        double r = sqrt(rsq), vji, vij, z2, z2p;
+        spl_r(p, dens_of(p, ej, ei), r, &vji, &s->rhojp, NULL);
+        spl_r(p, dens_of(p, ei, ej), r, &vij, &s->rhoip, NULL);
+        spl_r(p, pair_of(p, ei, ej), r, &z2, &z2p, NULL);
+        double recip = 1.0 / r, phi = z2 * recip;
+        s->r = r;
+        s->phip = z2p * recip - phi * recip;
+        w->M[i] += vji;
+        w->M[j] += vij;
+        ep += phi;
+    }
+    return ep;
+}
+
+int sf_eam_work_compute(sf_eam_work *w, const double *x, double *energy, double *f)
+{
+    const sf_eam *p = w->p;
+    double lim = 0.25 * w->skin * w->skin;
+    int rebuild = 0;
+    for (size_t i = 0; i < w->n && !rebuild; i++) {
+        if (!w->mob[i])
+            continue;
+        double d0 = x[3 * i] - w->xb[3 * i], d1 = x[3 * i + 1] - w->xb[3 * i + 1],
+               d2 = x[3 * i + 2] - w->xb[3 * i + 2];
+        if (!(d0 * d0 + d1 * d1 + d2 * d2 <= lim))
+            rebuild = 1; /* also on NaN */
+    }
+    if (rebuild) {
+        for (size_t k = 0; k < 3 * w->n; k++)
+            if (!isfinite(x[k]))
+                return sf_error("atom %zu (id %lld) has a non-finite position", k / 3 + 1,
+                                (long long)w->id[k / 3]);
+        if (work_build(w, x))
+            return SF_ERR;
+    }
+    double e = w->c0 + work_pairs(w, x);
+    for (size_t t = 0; t < w->nt; t++) {
+        int32_t k = w->touch[t];
+        double F, Fp;
+        spl_f(p, frho_of(p, w->elem[k]), w->S[k] + w->M[k], &F, &Fp, NULL);
+        e += F - w->FS[k];
+        w->fp[k] = Fp;
+    }
+    if (energy)
+        *energy = e;
+    if (!f)
+        return SF_OK;
+    memset(f, 0, 3 * w->n * sizeof *f);
+    for (size_t q = 0; q < w->np; q++) {
+        const wscr *s = w->sc + q;
+        if (s->r == 0.0)
+            continue;
+        size_t i = (size_t)w->pr[q].i, j = (size_t)w->pr[q].j;
+        double psip = w->fp[i] * s->rhojp + w->fp[j] * s->rhoip + s->phip;
+        double fpair = -psip / s->r;
+        for (int d = 0; d < 3; d++) {
+            f[3 * i + d] += s->d[d] * fpair;
+            if (w->mob[j])
+                f[3 * j + d] -= s->d[d] * fpair;
+        }
+    }
+    return SF_OK;
+}
+
+sf_eam_work *sf_eam_work_new(const sf_eam *p, const sf_atoms *a, const int *map,
+                             const unsigned char *mobile, double skin,
+                             const double *rho_ref, const double *e_ref)
+{
+    if (check_map(p, a, map))
+        return NULL;
+    if (!(skin > 0.0) || !isfinite(skin)) {
+        sf_error("EAM pair list: skin must be positive, not %g", skin);
+        return NULL;
+    }
+    size_t n = a->n, n1 = n ? n : 1;
+    sf_eam_work *w = sf_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->p = p;
+    w->n = n;
+    w->box = a->box;
+    w->skin = skin;
+    w->id = sf_malloc(n1 * sizeof *w->id);
+    w->elem = sf_malloc(n1 * sizeof *w->elem);
+    w->mob = sf_malloc(n1);
+    w->xb = sf_malloc(3 * n1 * sizeof *w->xb);
+    w->touch = sf_malloc(n1 * sizeof *w->touch);
+    w->mark = sf_calloc(n1, 1);
+    w->S = sf_malloc(n1 * sizeof *w->S);
+    w->FS = sf_malloc(n1 * sizeof *w->FS);
+    w->M = sf_calloc(n1, sizeof *w->M);
+    w->fp = sf_calloc(n1, sizeof *w->fp);
+    if (!w->id || !w->elem || !w->mob || !w->xb || !w->touch || !w->mark || !w->S ||
+        !w->FS || !w->M || !w->fp)
+        goto fail;
+    memcpy(w->id, a->id, n * sizeof *w->id);
+    for (size_t i = 0; i < n; i++) {
+        w->elem[i] = map[a->type[i]];
+        w->mob[i] = mobile ? mobile[i] != 0 : 1;
+    }
+    double eref;
+    if (rho_ref && e_ref) {
+        memcpy(w->S, rho_ref, n * sizeof *w->S);
+        eref = *e_ref;
+    } else if (sf_eam_compute(p, a, map, &eref, NULL, NULL, w->S))
+        goto fail;
+    if (work_build(w, a->x))
+        goto fail;
+    work_pairs(w, a->x);
+    for (size_t t = 0; t < w->nt; t++)
+        w->S[w->touch[t]] -= w->M[w->touch[t]];
+    for (size_t k = 0; k < n; k++)
+        spl_f(p, frho_of(p, w->elem[k]), w->S[k], &w->FS[k], NULL, NULL);
+    double e0;
+    w->c0 = 0.0;
+    if (sf_eam_work_compute(w, a->x, &e0, NULL))
+        goto fail;
+    w->c0 = eref - e0;
+    return w;
+fail:
+    sf_eam_work_free(w);
     return NULL;
 }

@@ -73,4 +73,28 @@ sf_bsr *sf_eam_hessian(const sf_eam *p, const sf_atoms *a, const int *map,
 int sf_eam_atom_masses(const sf_eam *p, const sf_atoms *a, const int *map,
                        double *mass);
 
+/* ---- repeated evaluation (saddle searches, minimisation) --------------------
+ * A work space for many energy/force evaluations of one configuration whose
+ * atoms move a little between calls (sf_art).  Pairs are listed with the
+ * cutoff plus a skin and the list is rebuilt only when a mobile atom has
+ * moved more than skin/2 since the last build.  Only the mobile atoms move
+ * (mobile[i] != 0; mobile NULL: all atoms): the others stay at the
+ * positions of a, so every term among them is constant, computed once, and
+ * a call costs O(mobile atoms x neighbours) whatever the system size.
+ * Serial: one work space per thread; results are reproducible bit for bit.
+ *
+ * rho_ref / e_ref: the densities and energy of a (sf_eam_compute) when the
+ * caller has them, else NULL (computed here). */
+typedef struct sf_eam_work sf_eam_work;
+
+sf_eam_work *sf_eam_work_new(const sf_eam *p, const sf_atoms *a, const int *map,
+                             const unsigned char *mobile, double skin,
+                             const double *rho_ref, const double *e_ref);
+void sf_eam_work_free(sf_eam_work *w);
+/* Total energy (eV) and forces (3n, eV/A; zero on immobile atoms) at
+ * positions x (3n, the immobile atoms where a had them).  f may be NULL. */
+int sf_eam_work_compute(sf_eam_work *w, const double *x, double *energy, double *f);
+size_t sf_eam_work_builds(const sf_eam_work *w); /* pair-list builds so far */
+size_t sf_eam_work_pairs(const sf_eam_work *w);  /* pairs in the current list */
+
 #endif

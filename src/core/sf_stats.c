@@ -211,6 +211,28 @@ int sf_stats_spearman(const double *x, const double *y, size_t n, double *rho)
     return SF_OK;
 }
 
+int sf_stats_auc(const double *truth, const double *score, size_t n, double *auc)
+{
+    double *r = sf_malloc((n ? n : 1) * sizeof *r);
+    if (!r)
+        return SF_ERR;
+    if (sf_stats_rank(score, n, r)) {
+        free(r);
+        return SF_ERR;
+    }
+    double npos = 0, nneg = 0, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (truth[i] > 0) {
+            npos++;
+            sum += r[i];
+        } else
+            nneg++;
+    }
+    free(r);
+    *auc = npos > 0 && nneg > 0 ? (sum - 0.5 * npos * (npos + 1)) / (npos * nneg) : NAN;
+    return SF_OK;
+}
+
 double sf_stats_rmse(const double *x, const double *y, size_t n)
 {
     if (n == 0)

@@ -72,6 +72,12 @@ double sf_stats_recall(const sf_stats_confusion *c);    /* NaN if no true+ */
  * convention: the denominator is then taken as 1). */
 double sf_stats_mcc(const sf_stats_confusion *c);
 
+/* ROC AUC of scores for the two classes of truth (positive: truth > 0):
+ * the Mann-Whitney probability that a positive outscores a negative, ties
+ * counting one half (average ranks).  *auc = NaN when a class is empty.
+ * SF_ERR on NaN scores or allocation failure. */
+int sf_stats_auc(const double *truth, const double *score, size_t n, double *auc);
+
 /* ---- ordering, quantiles, groups ---------------------------------------- */
 /* order = indices sorting x ascending, ties by index (stable).  SF_ERR on
  * NaN (naming the index) or allocation failure. */

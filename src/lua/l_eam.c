@@ -73,6 +73,13 @@ static int *type_map(lua_State *L, lpot *u, const sf_atoms *a)
     return map; /* stays on the stack while in use */
 }
 
+const sf_eam *sfl_potential_map(lua_State *L, int idx, const sf_atoms *a, int **map)
+{
+    lpot *u = check_pot(L, idx);
+    *map = type_map(L, u, a);
+    return u->p;
+}
+
 /* ---- Potential ---------------------------------------------------------------- */
 
 static int l_eam(lua_State *L)

@@ -544,6 +544,18 @@ static int st_confusion(lua_State *L)
     return 1;
 }
 
+static int st_auc(lua_State *L)
+{
+    lua_settop(L, 2); /* fixed argument slots; pushes go above */
+    sfl_array *t, *sc;
+    two_vectors(L, &t, &sc);
+    double auc;
+    if (sf_stats_auc(t->data, sc->data, t->rows, &auc))
+        return sfl_core_error(L);
+    lua_pushnumber(L, auc);
+    return 1;
+}
+
 static int st_quantile(lua_State *L)
 {
     lua_settop(L, 2); /* fixed argument slots; pushes go above */
@@ -1232,6 +1244,7 @@ static const luaL_Reg stats_funcs[] = {
     {"mae", st_mae},
     {"rank", st_rank},
     {"confusion", st_confusion},
+    {"auc", st_auc},
     {"quantile", st_quantile},
     {"quantile_groups", st_quantile_groups},
     {"group_means", st_group_means},
@@ -1252,6 +1265,10 @@ static const char *const stats_docs[] = {
     "stats.confusion(truth, pred) -> {tp, fp, tn, fn, n, accuracy, precision, recall, mcc}\n"
     "Positive class: value > 0 (labels +1/-1 or decision values).  MCC is 0 when a\n"
     "margin of the confusion matrix is empty.",
+    "stats.auc(truth, score) -> number\n"
+    "ROC AUC of score for the classes of truth (positive: value > 0): the chance\n"
+    "that a positive outscores a negative, ties counting half (Mann-Whitney U).\n"
+    "NaN when a class is empty.",
     "stats.quantile(x, q | {q1, q2, ...}) -> number | table\n"
     "Quantiles with linear interpolation (numpy's default, Hyndman-Fan type 7).",
     "stats.quantile_groups(x, n) -> group, means, counts\n"

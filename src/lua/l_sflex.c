@@ -85,6 +85,7 @@ static const opener openers[] = {
     sfl_open_mech,
     sfl_open_neighbor,
     sfl_open_vacf,
+    sfl_open_art,
     NULL,
 };
 

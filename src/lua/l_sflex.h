@@ -89,6 +89,12 @@ void sfl_push_box(lua_State *L, const sf_box *box);
 sf_box *sfl_check_box(lua_State *L, int idx);
 void sfl_open_atoms(lua_State *L);
 
+/* ---- Potential (l_eam.c) --------------------------------------------------- */
+/* The EAM of the Potential at idx and its type -> element map for atoms a
+ * (the map is a userdata pushed on the stack, which keeps it alive). */
+struct sf_eam;
+const struct sf_eam *sfl_potential_map(lua_State *L, int idx, const sf_atoms *a, int **map);
+
 /* ---- other openers (one per binding file) --------------------------------- */
 void sfl_open_io(lua_State *L);
 void sfl_open_eam(lua_State *L);
@@ -98,5 +104,6 @@ void sfl_open_learn(lua_State *L);
 void sfl_open_mech(lua_State *L);
 void sfl_open_neighbor(lua_State *L);
 void sfl_open_vacf(lua_State *L);
+void sfl_open_art(lua_State *L);
 
 #endif

@@ -203,8 +203,41 @@ static void test_hist(void)
     CHECK(sf_stats_hist2d(a, b, 5, 1, 0, 2, 0, 1, 2, h2) == (size_t)-1);
 }
 
+/* AUC against the pairwise definition, with ties; edge cases */
+static void test_auc(void)
+{
+    sf_stats_rng r;
+    sf_stats_rng_seed(&r, 7);
+    enum { N = 301 };
+    double t[N], sc[N], auc;
+    for (int i = 0; i < N; i++) {
+        t[i] = sf_stats_rng_uniform(&r) < 0.3 ? 1 : -1;
+        /* scores on a coarse grid (many ties), shifted up for positives */
+        sc[i] = floor(10 * sf_stats_rng_uniform(&r)) + (t[i] > 0 ? 2 : 0);
+    }
+    double wins = 0, pairs = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            if (t[i] > 0 && t[j] <= 0) {
+                pairs++;
+                wins += sc[i] > sc[j] ? 1.0 : sc[i] == sc[j] ? 0.5 : 0.0;
+            }
+    CHECK(sf_stats_auc(t, sc, N, &auc) == SF_OK);
+    CHECK_NEAR(auc, wins / pairs, 1e-12);
+    CHECK(auc > 0.6 && auc < 0.95);
+    double t2[4] = {1, 1, -1, -1}, s2[4] = {3, 4, 1, 2};
+    CHECK(sf_stats_auc(t2, s2, 4, &auc) == SF_OK && auc == 1.0);
+    s2[0] = 0;
+    CHECK(sf_stats_auc(t2, s2, 4, &auc) == SF_OK && auc == 0.5);
+    double t3[2] = {1, 1};
+    CHECK(sf_stats_auc(t3, s2, 2, &auc) == SF_OK && isnan(auc));
+    s2[1] = NAN;
+    CHECK(sf_stats_auc(t2, s2, 4, &auc) == SF_ERR);
+}
+
 int main(void)
 {
+    test_auc();
     test_rng();
     test_splits();
     test_correlation();
