@@ -1,0 +1,94 @@
+#!/bin/bash
+# reproduce.sh - every number and figure of doc/reproduction.md, from the
+# committed data set and the shipped model.
+#
+#   scripts/reproduce.sh [learning|vib|mech|art|all] [OUTDIR]
+#
+#   learning  train (check the shipped model's scores), transfer, classify,
+#             Fig. 1, 2, 3                              ~2 min on 2 cores
+#   vib       Fig. 4 (softmodes.lua) and Fig. 5 (boson_peak.lua; LAMMPS)
+#                                                       ~10 min
+#   mech      Figs. 6-8 and 3 (scripts/mech_report.sh)  see that script
+#   art       Fig. 9 sample (barriers.lua, 100 centres x 3 events)
+#                                                       ~20 min on 2 threads
+# Tables, plots and logs go to OUTDIR (default doc/figures).  Environment:
+# SFLEX (default build/sflex).  Not a test: run it after a change of the
+# data set, the model or the scripts, then update doc/reproduction.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-learning}
+out=${2:-doc/figures}
+sflex=${SFLEX:-build/sflex}
+model=examples/CuZr.sfmodel
+mkdir -p "$out"
+g=data/glasses
+shopt -s nullglob
+
+# the model's training glasses are the 1e13 K/s series without the bundled
+# example (Cu35Zr65); everything else is held out
+train=()
+for f in $g/*_1e13_s1/vflex.dump.gz; do
+  [[ $f == *Cu35Zr65* ]] || train+=("$f")
+done
+all=($g/*/vflex.dump.gz)
+heldout=()
+for f in "${all[@]}"; do
+  [[ " ${train[*]} " == *" $f "* ]] || heldout+=("$f")
+done
+
+run() { echo "+ $*" >&2; "$@"; }
+
+learning() {
+  # the shipped model, retrained from its recorded command: same scores
+  local tmp
+  tmp=$(mktemp -d)
+  run $sflex scripts/train.lua --train "${train[@]}" --label vflex --log --elements Cu,Zr \
+    --grid-search --out "$tmp/retrained.sfmodel" --quiet | tee "$out/train.txt"
+  if diff <(grep -v '^provenance' $model) <(grep -v '^provenance' "$tmp/retrained.sfmodel") >/dev/null; then
+    echo "retrained model = $model (every line but the provenance)" | tee -a "$out/train.txt"
+  else
+    echo "retrained model DIFFERS from $model" | tee -a "$out/train.txt"
+  fi
+  rm -rf "$tmp"
+  # SF on every glass, held-out ones included (Fig. 2, S3)
+  run $sflex scripts/fig2_sf_vflex.lua --model $model "${all[@]}" --out "$out/fig2" | tee "$out/fig2.log"
+  run $sflex scripts/fig1_gr.lua "${train[@]}" --elements Cu,Zr --out "$out/fig1" | tee "$out/fig1.log"
+  run $sflex scripts/fig3_samples.lua --model $model "${all[@]}" --out "$out/fig3" | tee "$out/fig3.log"
+  run $sflex scripts/transfer.lua --train "${train[@]}" --by composition --log --elements Cu,Zr \
+    --out "$out/transfer_composition.txt" | tee "$out/transfer_composition.log"
+  local rates=($g/*_1e12_s1/vflex.dump.gz $g/*_1e14_s1/vflex.dump.gz)
+  if ((${#rates[@]})); then
+    run $sflex scripts/transfer.lua --train "${all[@]}" --by rate --log --elements Cu,Zr \
+      --out "$out/transfer_rate.txt" | tee "$out/transfer_rate.log"
+  fi
+  for m in "" "--cv 5" "--method sf --cv 5"; do
+    # shellcheck disable=SC2086
+    run $sflex scripts/classify.lua --train "${all[@]}" --elements Cu,Zr --model $model $m
+  done | tee "$out/classify.log"
+}
+
+vib() {
+  local d
+  for d in Cu35Zr65_1e13_s1 Cu50Zr50_1e13_s1; do
+    run $sflex scripts/softmodes.lua $g/$d/is.dump.gz --model $model --volume $g/$d/vflex.dump.gz \
+      --out "$out/fig4_$d" | tee "$out/fig4_$d.log"
+  done
+  run $sflex scripts/boson_peak.lua $g/Cu35Zr65_1e13_s1/is.dump.gz --model $model --elements Cu,Zr \
+    --temp 50 --seeds 4 --steps 4000 --every 4 --out "$out/fig5_Cu35Zr65_1e13_s1" | tee "$out/fig5.log"
+}
+
+mech() {
+  run bash scripts/mech_report.sh "$out/mech"
+}
+
+art() {
+  run $sflex scripts/barriers.lua $g/Cu35Zr65_1e13_s1/is.dump.gz --elements Cu,Zr --model $model \
+    --volume $g/Cu35Zr65_1e13_s1/vflex.dump.gz --centers 100 --events 3 --local-radius 10 \
+    --threads 2 --out "$out/fig9_Cu35Zr65" | tee "$out/fig9.log"
+}
+
+case $what in
+  learning|vib|mech|art) $what ;;
+  all) learning; vib; mech; art ;;
+  *) echo "usage: scripts/reproduce.sh [learning|vib|mech|art|all] [OUTDIR]" >&2; exit 2 ;;
+esac
