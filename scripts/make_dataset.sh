@@ -14,7 +14,8 @@
 # "summary" writes OUTDIR/summary.tsv: one line per finished glass.
 #
 # Environment: SFLEX (the sflex command, default "sflex"), POTENTIAL,
-# LANES (default 2), NP (ranks per job, default 1).
+# LANES (default 2), NP (ranks per job, default 1), ONLY (a regular
+# expression on COMPOSITION:RATE, e.g. ONLY=1e12 or ONLY='Cu50Zr50:1e1[23]').
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -23,6 +24,7 @@ sflex=${SFLEX:-sflex}
 pot=${POTENTIAL:-/usr/share/lammps/potentials/CuZr_mm.eam.fs}
 lanes=${LANES:-2}
 np=${NP:-1}
+only=${ONLY:-}   # a regular expression on COMPOSITION:RATE: run only those glasses
 atoms=2000
 runs=40   # v_flex runs: 20 vs 20 in the split-half check
 seed=1
@@ -62,6 +64,7 @@ lane() {
   local l=$1 job
   for job in "${jobs[@]}"; do
     IFS=: read -r jl comp rate <<<"$job"
+    [[ -z $only || "$comp:$rate" =~ $only ]] || continue
     if (( (jl - 1) % lanes == l - 1 )); then run_job "$comp" "$rate"; fi
   done
 }
