@@ -176,6 +176,21 @@ t.case("sample_properties.lua: both species, composition and rate from the name,
   t.ok(not ok, "--species Al fails")
 end)
 
+t.case("strain_cycle.lua: a small xy cycle of the 250-atom glass is reversible", function()
+  run("strain_cycle.lua " .. glass .. " --elements Cu,Zr --mode xy --out " .. dir .. "/cycle.txt")
+  local c = read_table(dir .. "/cycle.txt")
+  t.eq(#c, 7)
+  t.near(c[4].strain, 0, 1e-15)
+  t.near(c[7].strain, 0, 1e-15)
+  t.near(c[4].pe_eV, c[1].pe_eV, 1e-7, "back to the same minimum")
+  t.near(c[7].pe_eV, c[1].pe_eV, 1e-7)
+  t.near(c[7].stress_GPa, c[1].stress_GPa, 1e-6)
+  local g1 = (c[2].stress_GPa - c[3].stress_GPa) / 2e-4
+  local g2 = (c[5].stress_GPa - c[6].stress_GPa) / 2e-3
+  t.ok(g1 > 20 and g1 < 40, "G from +-1e-4: " .. g1)
+  t.near(g1, g2, 0.02 * g2, "the same modulus from +-1e-3")
+end)
+
 t.case("--model paths: per-step SF, SF enrichment, SF map markers, sample SF", function()
   if type(sflex.descriptor) ~= "function" or type(sflex.train_sf) ~= "function" then
     print("note: no descriptor module in this build; model paths not exercised")
