@@ -12,6 +12,8 @@
 #   TF_GLASSES="Cu30Zr70_1e13_s1 Cu50Zr50_1e13_s1 Cu65Zr35_1e13_s1" (heating
 #     runs for T_f, ~5 CPU-min each at 10 K/ps; "all" for every glass)
 #   DIRECTIONS=0 (1: D2min averaged over the 12 shear modes of FIG6, Fig. S20)
+#   LONG_STRAIN=0.2 (Fig. 8 through yielding and Fig. S22 layers: AQS of FIG6
+#     to this strain, ~4 CPU-min per 0.1; 0: skip)
 #   GDELTA=1e-4 (strain of the G finite difference)
 #
 # Nothing that LAMMPS computes depends on the SF model, so every simulation
@@ -31,6 +33,7 @@ FIG6=${FIG6:-Cu50Zr50_1e13_s1}
 TF_GLASSES=${TF_GLASSES:-"Cu30Zr70_1e13_s1 Cu50Zr50_1e13_s1 Cu65Zr35_1e13_s1"}
 DIRECTIONS=${DIRECTIONS:-0}
 GDELTA=${GDELTA:-1e-4}
+LONG_STRAIN=${LONG_STRAIN:-0.2}
 RUN="nice -n 10 $SFLEX"
 
 if [ $# -eq 0 ]; then
@@ -45,18 +48,18 @@ log() { echo "[$(date +%H:%M:%S)] $*"; }
 t0=$(date +%s)
 
 # ---- Figs. 7 and 8: AQS of every glass ------------------------------------------------
-shear() {   # shear GLASS_DIR OUTDIR [extra options]
-  g=$1 d=$2
-  shift 2
+shear() {   # shear GLASS_DIR OUTDIR STRAIN [extra options]
+  g=$1 d=$2 strain=$3
+  shift 3
   if [ -f "$d/traj.dump.gz" ]; then how="--replay $d"; else how="--traj --np $NP"; fi
   $RUN scripts/shear.lua "$g/is.dump.gz" --elements Cu,Zr --model "$MODEL" --mode xy \
-    --strain "$STRAIN" --step "$STEP" --baselines $how "$@" --quiet --out "$d"
+    --strain "$strain" --step "$STEP" --baselines $how "$@" --quiet --out "$d"
 }
 dirs=""
 for g in "$@"; do
   name=$(basename "$g")
   log "shear $name"
-  shear "$g" "$OUT/shear/$name"
+  shear "$g" "$OUT/shear/$name" "$STRAIN"
   dirs="$dirs $OUT/shear/$name"
 done
 $SFLEX scripts/pool_enrichment.lua $dirs --out "$OUT/fig7_pooled" > "$OUT/fig7_pooled.log"
@@ -64,7 +67,7 @@ $SFLEX scripts/pool_enrichment.lua $dirs --out "$OUT/fig7_pooled" > "$OUT/fig7_p
 # ---- Fig. S20: D2min averaged over the 12 simple-shear modes --------------------------
 if [ "$DIRECTIONS" = 1 ]; then
   log "directions $FIG6"
-  shear "data/glasses/$FIG6" "$OUT/directions/$FIG6" --directions all
+  shear "data/glasses/$FIG6" "$OUT/directions/$FIG6" "$STRAIN" --directions all
   $SFLEX scripts/pool_enrichment.lua "$OUT/directions/$FIG6" --table directions \
     --out "$OUT/figS20" > "$OUT/figS20.log"
 fi
@@ -96,6 +99,12 @@ log "sample table"
 $SFLEX scripts/sample_properties.lua "$@" --elements Cu,Zr --model "$MODEL" --reuse "${reuse#,}" \
   --quiet --out "$OUT/fig3"
 
+# ---- Fig. 8 through yielding, Fig. S22 layers -----------------------------------------------
+if [ "$LONG_STRAIN" != 0 ]; then
+  log "long shear $FIG6 to $LONG_STRAIN"
+  shear "data/glasses/$FIG6" "$OUT/long/$FIG6" "$LONG_STRAIN" --layers 20 --layer-every 0.02
+fi
+
 # ---- the numbers in one file ------------------------------------------------------------
 {
   echo "# mech_report.sh, model $MODEL ($(sha256sum "$MODEL" | cut -c1-16)), $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -114,6 +123,12 @@ $SFLEX scripts/sample_properties.lua "$@" --elements Cu,Zr --model "$MODEL" --re
     echo "### $(basename "$d")"
     grep -v '^config' "$d/summary.txt"
   done
+  if [ -f "$OUT/long/$FIG6/summary.txt" ]; then
+    echo
+    echo "## Fig. 8 / S22: $FIG6 sheared to $LONG_STRAIN (long/$FIG6/curve.txt, layers.txt)"
+    grep -v '^config' "$OUT/long/$FIG6/summary.txt"
+    awk 'NR > 2 && (NR - 3) % 5 == 0' "$OUT/long/$FIG6/curve.txt"
+  fi
   echo
   echo "## Fig. 6: local C44 of $FIG6 (fig6/correlations.txt)"
   grep -E '^(G_global|WARNING|one_sided)' "$OUT/fig6/summary.txt" || true

@@ -338,8 +338,16 @@ do
     if v then
       local d = sflex.vector(n, 0)
       for i = 1, n do d[i] = v[i] - v[1] end
-      lines[#lines + 1] = string.format("dsf_final_%s %.6g pearson_with_stress %.4f pearson_with_dpe %.4f", sp,
-        d[n], sflex.stats.pearson(d, sflex.vector(r.stress)), sflex.stats.pearson(d, sflex.vector(dpe)))
+      -- along the curve (all three grow with strain) and step by step (do
+      -- the jumps of <SF> go with the stress drops and PE changes?)
+      local inc = {sf = sflex.vector(n - 1, 0), stress = sflex.vector(n - 1, 0), pe = sflex.vector(n - 1, 0)}
+      for i = 2, n do
+        inc.sf[i - 1], inc.stress[i - 1], inc.pe[i - 1] = v[i] - v[i - 1], r.stress[i] - r.stress[i - 1], dpe[i] - dpe[i - 1]
+      end
+      lines[#lines + 1] = string.format("dsf_final_%s %.6g pearson_with_stress %.4f pearson_with_dpe %.4f " ..
+        "steps_pearson_with_stress %.4f steps_pearson_with_dpe %.4f", sp,
+        d[n], sflex.stats.pearson(d, sflex.vector(r.stress)), sflex.stats.pearson(d, sflex.vector(dpe)),
+        n > 3 and sflex.stats.pearson(inc.sf, inc.stress) or 0 / 0, n > 3 and sflex.stats.pearson(inc.sf, inc.pe) or 0 / 0)
     end
   end
   for _, l in ipairs(summary) do lines[#lines + 1] = l end
