@@ -15,6 +15,8 @@
 #   LONG_STRAIN=0.2 (Fig. 8 through yielding and Fig. S22 layers: AQS of FIG6
 #     to this strain, ~4 CPU-min per 0.1; 0: skip)
 #   GDELTA=1e-4 (strain of the G finite difference)
+#   MODULI_MODE=xy (local moduli of FIG6: xy gives C66, the C44 of an isotropic
+#     glass; yz (C44 proper) has a rearrangement at 1e-4 in Cu50Zr50_1e13_s1)
 #
 # Nothing that LAMMPS computes depends on the SF model, so every simulation
 # result is kept under OUT (shear/<glass>/traj.dump.gz, lammps/G_<glass>,
@@ -34,6 +36,7 @@ TF_GLASSES=${TF_GLASSES:-"Cu30Zr70_1e13_s1 Cu50Zr50_1e13_s1 Cu65Zr35_1e13_s1"}
 DIRECTIONS=${DIRECTIONS:-0}
 GDELTA=${GDELTA:-1e-4}
 LONG_STRAIN=${LONG_STRAIN:-0.2}
+MODULI_MODE=${MODULI_MODE:-xy}
 RUN="nice -n 10 $SFLEX"
 
 if [ $# -eq 0 ]; then
@@ -72,10 +75,10 @@ if [ "$DIRECTIONS" = 1 ]; then
     --out "$OUT/figS20" > "$OUT/figS20.log"
 fi
 
-# ---- Fig. 6: local C44 of one glass (a few minimisations, always rerun) ----------------
+# ---- Fig. 6: local shear moduli of one glass (a few minimisations, always rerun) ----------
 log "local moduli $FIG6"
 $RUN scripts/local_moduli.lua "data/glasses/$FIG6/is.dump.gz" --elements Cu,Zr --model "$MODEL" \
-  --mode yz --delta "$GDELTA" --coarse-grain 5 --baselines --np "$NP" --quiet --out "$OUT/fig6"
+  --mode "$MODULI_MODE" --delta "$GDELTA" --coarse-grain 5 --baselines --np "$NP" --quiet --out "$OUT/fig6"
 
 # ---- Fig. 3: G and T_f once per glass, then the sample table with this model -----------
 reuse=""
@@ -130,8 +133,8 @@ fi
     awk 'NR > 2 && (NR - 3) % 5 == 0' "$OUT/long/$FIG6/curve.txt"
   fi
   echo
-  echo "## Fig. 6: local C44 of $FIG6 (fig6/correlations.txt)"
-  grep -E '^(G_global|WARNING|one_sided)' "$OUT/fig6/summary.txt" || true
+  echo "## Fig. 6: local moduli ($MODULI_MODE) of $FIG6 (fig6/correlations.txt)"
+  grep -E '^(config|G_global|WARNING|one_sided|Cu_mean|Zr_mean)' "$OUT/fig6/summary.txt" || true
   cat "$OUT/fig6/correlations.txt"
   echo
   echo "## Fig. 3: sample averages (fig3/properties.txt) and correlations across glasses"
