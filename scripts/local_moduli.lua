@@ -20,9 +20,11 @@
 --   correlations.txt (with a model or --baselines) per species and
 --                   structural measure (SF; --baselines: Voronoi volume,
 --                   five-fold fraction): Pearson and Spearman correlation
---                   with the per-atom modulus (and the coarse-grained one),
---                   and the mean modulus of the atoms with the lowest and
---                   highest --extreme of the measure
+--                   with the per-atom modulus (and the coarse-grained one;
+--                   then also <measure>_cg, the measure averaged over the
+--                   same spheres, against it), and the mean modulus of the
+--                   atoms with the lowest and highest --extreme of the
+--                   measure
 -- The column is named after the Voigt component of the mode: c44 (yz),
 -- c55 (xz), c66 (xy).  doc/mechanics.md.
 local sflex = require "sflex"
@@ -145,7 +147,16 @@ if opt.baselines then
 end
 if #measures > 0 then
   local fields = {{key, C}}
-  if opt.coarse_grain then fields[2] = {key .. "_cg", a:column(key .. "_cg")} end
+  if opt.coarse_grain then
+    -- also region against region: the measure averaged over the same
+    -- spheres (all species) against the coarse-grained modulus
+    fields[2] = {key .. "_cg", a:column(key .. "_cg")}
+    local n = #measures
+    for k = 1, n do
+      local m = measures[k]
+      measures[#measures + 1] = {m[1] .. "_cg", sflex.coarse_grain(a, m[2], opt.coarse_grain), only = 2}
+    end
+  end
   local rows = {species = {}, measure = {}, modulus = {}, pearson = {}, spearman = {},
                 mean_low = {}, mean_high = {}, n = {}}
   for _, sp in ipairs(a.species) do
@@ -154,7 +165,8 @@ if #measures > 0 then
       local low = sflex.top_mask(-m[2], opt.extreme, mask)
       local high = sflex.top_mask(m[2], opt.extreme, mask)
       local x = m[2]:select(mask)
-      for _, fld in ipairs(fields) do
+      for f, fld in ipairs(fields) do
+        if m.only and m.only ~= f then goto next end
         local y = fld[2]:select(mask)
         local k = #rows.species + 1
         rows.species[k], rows.measure[k], rows.modulus[k] = sp, m[1], fld[1]
@@ -166,6 +178,7 @@ if #measures > 0 then
         lines[#lines + 1] = string.format("%s %-8s vs %-7s pearson %7.4f spearman %7.4f; mean %s of the " ..
           "lowest / highest %g%%: %.4g / %.4g GPa", sp, m[1], fld[1], rows.pearson[k], rows.spearman[k],
           fld[1], 100 * opt.extreme, rows.mean_low[k], rows.mean_high[k])
+        ::next::
       end
     end
   end
