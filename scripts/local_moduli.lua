@@ -3,7 +3,7 @@
 --
 --   sflex scripts/local_moduli.lua CONFIG --elements Cu,Zr [--model M.sfmodel]
 --     [--mode yz] [--delta 1e-3] [--coarse-grain R] [--unrelaxed]
---     [--slab 4] [--extreme 0.05] [--np 1] [--potential FILE] --out DIR
+--     [--slab 4] [--extreme 0.05] [--baselines] [--np 1] [--potential FILE] --out DIR
 --
 -- Athermal: CONFIG (an inherent structure) is minimised, sheared by
 -- +delta and -delta and minimised again at fixed box; the per-atom stress
@@ -17,6 +17,14 @@
 --   slab.png        Fig. 6: map of the local modulus of each species in a
 --                   slab, atoms with the lowest (white) and highest (black)
 --                   --extreme SF marked (with a model)
+--   correlations.txt (with a model or --baselines) per species and
+--                   structural measure (SF; --baselines: Voronoi volume,
+--                   five-fold fraction): Pearson and Spearman correlation
+--                   with the per-atom modulus (and the coarse-grained one;
+--                   then also <measure>_cg, the measure averaged over the
+--                   same spheres, against it), and the mean modulus of the
+--                   atoms with the lowest and highest --extreme of the
+--                   measure
 -- The column is named after the Voigt component of the mode: c44 (yz),
 -- c55 (xz), c66 (xy).  doc/mechanics.md.
 local sflex = require "sflex"
@@ -36,6 +44,7 @@ local opt = cli.parse(arg, {
     slab = {type = "number", default = 4.0, help = "slab thickness (A)"},
     ["slab-axis"] = {type = "string", default = "z", help = "slab normal (x, y or z)"},
     extreme = {type = "number", default = 0.05, help = "fraction of lowest/highest SF atoms marked"},
+    baselines = {type = "flag", help = "also correlate with Voronoi volume and five-fold fraction"},
     groups = {type = "integer", default = 10, help = "SF groups for by_sf.txt"},
     potential = {type = "string", help = "EAM potential (default Debian's CuZr_mm.eam.fs)"},
     np = {type = "integer", default = 1, help = "MPI ranks for LAMMPS"},
@@ -125,6 +134,59 @@ plot.render{out = path("slab.png"), panels = panels}
 if tcols then
   plot.write_table(path("by_sf.txt"), tcols, {comment = "mean local modulus of each equal-count SF group, per species"})
   plot.render{out = path("by_sf.png"), panels = bars}
+end
+
+-- correlations of each structural measure with the per-atom (and the
+-- coarse-grained) modulus, and the mean modulus of its extremes
+local measures = {}
+if sf then measures[#measures + 1] = {"sf", sf} end
+if opt.baselines then
+  local vor = sflex.voronoi(a)
+  measures[#measures + 1] = {"volume", vor.volume}
+  measures[#measures + 1] = {"fivefold", vor.fivefold}
+end
+if #measures > 0 then
+  local fields = {{key, C}}
+  if opt.coarse_grain then
+    -- also region against region: the measure averaged over the same
+    -- spheres (all species) against the coarse-grained modulus
+    fields[2] = {key .. "_cg", a:column(key .. "_cg")}
+    local n = #measures
+    for k = 1, n do
+      local m = measures[k]
+      measures[#measures + 1] = {m[1] .. "_cg", sflex.coarse_grain(a, m[2], opt.coarse_grain), only = 2}
+    end
+  end
+  local rows = {species = {}, measure = {}, modulus = {}, pearson = {}, spearman = {},
+                mean_low = {}, mean_high = {}, n = {}}
+  for _, sp in ipairs(a.species) do
+    local mask = a:mask(sp)
+    for _, m in ipairs(measures) do
+      local low = sflex.top_mask(-m[2], opt.extreme, mask)
+      local high = sflex.top_mask(m[2], opt.extreme, mask)
+      local x = m[2]:select(mask)
+      for f, fld in ipairs(fields) do
+        if m.only and m.only ~= f then goto next end
+        local y = fld[2]:select(mask)
+        local k = #rows.species + 1
+        rows.species[k], rows.measure[k], rows.modulus[k] = sp, m[1], fld[1]
+        rows.pearson[k] = sflex.stats.pearson(x, y)
+        rows.spearman[k] = sflex.stats.spearman(x, y)
+        rows.mean_low[k] = fld[2]:select(low):mean()
+        rows.mean_high[k] = fld[2]:select(high):mean()
+        rows.n[k] = #x
+        lines[#lines + 1] = string.format("%s %-8s vs %-7s pearson %7.4f spearman %7.4f; mean %s of the " ..
+          "lowest / highest %g%%: %.4g / %.4g GPa", sp, m[1], fld[1], rows.pearson[k], rows.spearman[k],
+          fld[1], 100 * opt.extreme, rows.mean_low[k], rows.mean_high[k])
+        ::next::
+      end
+    end
+  end
+  plot.write_table(path("correlations.txt"), {{"species", rows.species}, {"measure", rows.measure},
+    {"modulus", rows.modulus}, {"pearson", rows.pearson}, {"spearman", rows.spearman},
+    {"mean_low", rows.mean_low}, {"mean_high", rows.mean_high}, {"n", rows.n}},
+    {comment = string.format("per-atom correlation of each measure with the local modulus (GPa); " ..
+      "mean_low/high: mean modulus of the atoms with the lowest/highest %g%% of the measure", 100 * opt.extreme)})
 end
 
 local f = assert(io.open(path("summary.txt.part"), "w"))

@@ -4,7 +4,7 @@
 --   sflex scripts/shear.lua CONFIG --elements Cu,Zr [--model M.sfmodel]
 --     [--mode xy] [--strain 0.05] [--step 1e-3] [--cutoff 4.0] [--top 0.05]
 --     [--directions all | xy,-xy,...] [--layers 20 --layer-every 0.01]
---     [--baselines] [--np 1] [--potential FILE] --out DIR
+--     [--baselines] [--traj] [--replay OLD] [--np 1] [--potential FILE] --out DIR
 --
 -- Athermal quasi-static simple shear of CONFIG (an inherent structure)
 -- through LAMMPS, then in DIR:
@@ -23,8 +23,17 @@
 --   layers.txt/.png     Fig. S22 (--layers): D2min, SF and atom count in
 --                       layers normal to the shear gradient, every
 --                       --layer-every of strain
+--   summary.txt         the numbers quoted in doc/mechanics.md: final stress,
+--                       PE and SF changes, Pearson r of <SF> with stress and
+--                       PE along the curve, top-D2min shares of the extreme
+--                       groups
+--   traj.dump.gz        (--traj) the configuration at every step
 -- D2min is measured from the minimised CONFIG (strain 0) to the final
--- strain, with neighbours closer than --cutoff.  doc/mechanics.md.
+-- strain, with neighbours closer than --cutoff.  --replay OLD takes the
+-- loading curve and configurations from an earlier --traj run in OLD
+-- (and, with --directions, its d2min_avg.dump) instead of running LAMMPS:
+-- nothing of the shear depends on the SF model, so a new model needs no
+-- new simulation.  doc/mechanics.md.
 local sflex = require "sflex"
 local cli = require "sflex.cli"
 local plot = require "sflex.plot"
@@ -47,6 +56,8 @@ local opt = cli.parse(arg, {
     layers = {type = "integer", help = "layers for the shear-band analysis (Fig. S22)"},
     ["layer-every"] = {type = "number", default = 0.01, help = "strain between layer profiles"},
     baselines = {type = "flag", help = "also Voronoi volume and five-fold symmetry deciles"},
+    traj = {type = "flag", help = "write every step to traj.dump.gz (for --replay)"},
+    replay = {type = "string", help = "directory of an earlier --traj run: reuse its shear, no LAMMPS"},
     potential = {type = "string", help = "EAM potential (default Debian's CuZr_mm.eam.fs)"},
     np = {type = "integer", default = 1, help = "MPI ranks for LAMMPS"},
     ftol = {type = "number", default = 1e-8, help = "minimiser force tolerance (eV/A)"},
@@ -81,7 +92,62 @@ end
 
 -- ---- Fig. 8: the loading curve -------------------------------------------------------
 local keep = opt.layers and math.max(1, math.floor(opt.layer_every / opt.step + 0.5)) or "ends"
-local r = aqs(opt.mode, keep, true)
+if opt.traj then keep = "all" end
+
+-- an earlier run's curve and configurations (its traj.dump.gz), with the
+-- per-step SF of this model
+local function replay(dir)
+  local t = plot.read_table(dir .. "/curve.txt").columns
+  if not (t.strain and t.stress_GPa and t.pe_eV_atom) then
+    error(dir .. "/curve.txt: no strain, stress_GPa and pe_eV_atom columns (not a shear.lua table)", 0)
+  end
+  local res = {mode = opt.mode, strain = t.strain, stress = t.stress_GPa, pe = t.pe_eV_atom,
+               configs = {}, nsteps = #t.strain - 1, natoms = #atoms, sf = model and {} or nil}
+  local k = 0
+  for cfg in sflex.frames(dir .. "/traj.dump.gz", {elements = opt.elements}) do
+    if k > res.nsteps then error(dir .. "/traj.dump.gz: more frames than curve.txt has rows", 0) end
+    if #cfg ~= #atoms then
+      error(string.format("%s/traj.dump.gz: frame %d has %d atoms, %s has %d", dir, k + 1, #cfg, opt.config, #atoms), 0)
+    end
+    cfg = cfg:sort_by_id()
+    res.configs[k] = cfg
+    if model then
+      for sp, v in pairs(model:sample_average(cfg)) do
+        if sp ~= "n" then res.sf[sp] = res.sf[sp] or {}; res.sf[sp][k + 1] = v end
+      end
+    end
+    k = k + 1
+  end
+  if k ~= res.nsteps + 1 then
+    error(string.format("%s/traj.dump.gz: %d frames for %d rows of curve.txt", dir, k, res.nsteps + 1), 0)
+  end
+  local step = res.nsteps > 0 and res.strain[2] - res.strain[1] or opt.step
+  if math.abs(step - opt.step) > 1e-9 or math.abs(res.strain[#res.strain] - opt.strain) > 1e-9 then
+    error(string.format("--replay %s: its run has step %g and strain %g, not --step %g --strain %g",
+                        dir, step, res.strain[#res.strain], opt.step, opt.strain), 0)
+  end
+  res.reference, res.final = res.configs[0], res.configs[res.nsteps]
+  if math.abs(res.reference.box.len[1] - atoms.box.len[1]) > 1e-6 then
+    error("--replay " .. dir .. ": its configurations are not of " .. opt.config, 0)
+  end
+  say("replayed %s: %d steps to strain %g", dir, res.nsteps, res.strain[#res.strain])
+  return res
+end
+
+local r
+if opt.replay then
+  if opt.mode ~= "xy" and sflex.shear_mode(opt.mode).perm then
+    error("--replay: modes with swapped axes (" .. opt.mode .. ") are not supported", 0)
+  end
+  r = replay(opt.replay)
+else
+  r = aqs(opt.mode, keep, true)
+end
+if opt.traj then
+  local frames = {}
+  for k = 0, r.nsteps do frames[#frames + 1] = r.configs[k] end
+  sflex.write(path("traj.dump.gz"), frames, {format = "dump", columns = {"id", "type", "x", "y", "z"}})
+end
 local cols = {{"strain", r.strain}, {"stress_GPa", r.stress}, {"pe_eV_atom", r.pe}}
 local dpe = {}
 for i = 1, #r.pe do dpe[i] = (r.pe[i] - r.pe[1]) * 1000 end
@@ -122,6 +188,7 @@ if vor then
   measures[#measures + 1] = {"fivefold", vor.fivefold}
 end
 
+local summary = {}
 local function enrichment(file, d2v, title)
   if #measures == 0 then
     say("no --model and no --baselines: skipping %s", file)
@@ -138,6 +205,10 @@ local function enrichment(file, d2v, title)
       tcols[#tcols + 1] = {tag .. "_mean", e.mean}
       tcols[#tcols + 1] = {tag .. "_share", e.share}
       tcols[#tcols + 1] = {tag .. "_rate", e.rate}
+      tcols[#tcols + 1] = {tag .. "_flagged", e.flagged}
+      tcols[#tcols + 1] = {tag .. "_count", e.count}
+      summary[#summary + 1] = string.format("%s %s share_lowest %.4f share_highest %.4f flagged %d",
+                                            file .. "_" .. sp, m[1], e.share[1], e.share[opt.groups], e.total)
       bars[#bars + 1] = {title = string.format("%s: top %g%% D2min by %s group", sp, 100 * opt.top, m[1]),
                          xlabel = m[1] .. " group (1 = lowest)", ylabel = "share of top-D2min atoms",
                          key = false, xrange = {0.5, opt.groups + 0.5}, yrange = {0, nil},
@@ -184,12 +255,19 @@ end
 if opt.directions then
   local modes = opt.directions
   if #modes == 1 and modes[1] == "all" then modes = sflex.all_shear_modes() end
-  local sum = sflex.vector(#atoms, 0)
-  for _, m in ipairs(modes) do
-    local rm = aqs(m, "ends", false)
-    sum = sum + sflex.d2min(rm.reference, rm.final, {cutoff = opt.cutoff})
+  local avg
+  if opt.replay then
+    local old = sflex.read(opt.replay .. "/d2min_avg.dump", {elements = opt.elements}):sort_by_id()
+    if #old ~= #atoms then error(opt.replay .. "/d2min_avg.dump: not the atoms of " .. opt.config, 0) end
+    avg = old:column("d2min_avg")
+  else
+    local sum = sflex.vector(#atoms, 0)
+    for _, m in ipairs(modes) do
+      local rm = aqs(m, "ends", false)
+      sum = sum + sflex.d2min(rm.reference, rm.final, {cutoff = opt.cutoff})
+    end
+    avg = sum / #modes
   end
-  local avg = sum / #modes
   out:set_column("d2min_avg", avg)
   sflex.write(path("d2min_avg.dump"), out, {columns = {"id", "type", "x", "y", "z", "d2min_avg"}})
   enrichment("directions", avg, string.format("D2min averaged over %d loading modes: %s", #modes,
@@ -203,7 +281,10 @@ if opt.layers then
   local rows = {strain = {}, layer = {}, center = {}, count = {}, d2min = {}}
   for _, sp in ipairs(model and species or {}) do rows["sf_" .. sp] = {} end
   local steps = {}
-  for k in pairs(r.configs) do if k > 0 then steps[#steps + 1] = k end end
+  local every = math.max(1, math.floor(opt.layer_every / opt.step + 0.5))
+  for k in pairs(r.configs) do
+    if k > 0 and (k % every == 0 or k == r.nsteps) then steps[#steps + 1] = k end
+  end
   table.sort(steps)
   local lpanels = {{xlabel = "layer", ylabel = "mean D2min (A^2)", series = {}},
                    {xlabel = "layer", ylabel = "atoms", series = {}}}
@@ -243,5 +324,36 @@ if opt.layers then
   plot.write_table(path("layers.txt"), tcols, {comment = table.concat({string.format(
     "%d layers normal to %s (fractional coordinate), D2min from strain 0", opt.layers, axis)}, "\n")})
   plot.render{out = path("layers.png"), panels = lpanels}
+end
+-- ---- summary.txt ----------------------------------------------------------------------------
+do
+  local n = #r.strain
+  local lines = {string.format("config %s mode %s strain %g step %g cutoff %g top %g", opt.config, r.mode,
+                               r.strain[n], opt.step, opt.cutoff, opt.top),
+                 string.format("stress_final_GPa %.6g stress_max_GPa %.6g", r.stress[n], math.max(table.unpack(r.stress))),
+                 string.format("dpe_final_meV_atom %.6g", dpe[n]),
+                 string.format("d2min_mean %.6g d2min_max %.6g", d2:select(d2:eq(d2)):mean(), d2:max())}
+  for _, sp in ipairs(model and species or {}) do
+    local v = r.sf[sp]
+    if v then
+      local d = sflex.vector(n, 0)
+      for i = 1, n do d[i] = v[i] - v[1] end
+      -- along the curve (all three grow with strain) and step by step (do
+      -- the jumps of <SF> go with the stress drops and PE changes?)
+      local inc = {sf = sflex.vector(n - 1, 0), stress = sflex.vector(n - 1, 0), pe = sflex.vector(n - 1, 0)}
+      for i = 2, n do
+        inc.sf[i - 1], inc.stress[i - 1], inc.pe[i - 1] = v[i] - v[i - 1], r.stress[i] - r.stress[i - 1], dpe[i] - dpe[i - 1]
+      end
+      lines[#lines + 1] = string.format("dsf_final_%s %.6g pearson_with_stress %.4f pearson_with_dpe %.4f " ..
+        "steps_pearson_with_stress %.4f steps_pearson_with_dpe %.4f", sp,
+        d[n], sflex.stats.pearson(d, sflex.vector(r.stress)), sflex.stats.pearson(d, sflex.vector(dpe)),
+        n > 3 and sflex.stats.pearson(inc.sf, inc.stress) or 0 / 0, n > 3 and sflex.stats.pearson(inc.sf, inc.pe) or 0 / 0)
+    end
+  end
+  for _, l in ipairs(summary) do lines[#lines + 1] = l end
+  local f = assert(io.open(path("summary.txt.part"), "w"))
+  f:write(table.concat(lines, "\n"), "\n")
+  assert(f:close())
+  assert(os.rename(path("summary.txt.part"), path("summary.txt")))
 end
 say("wrote %s", opt.out)

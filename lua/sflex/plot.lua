@@ -114,6 +114,47 @@ function M.write_table(path, columns, opts)
   return path
 end
 
+-- Read a table written by write_table (or any whitespace table with one
+-- header line after optional "# " comment lines) -> {names = {...},
+-- n = rows, columns = {[name] = {values...}}}.  Numbers (NaN, Inf included) become
+-- numbers, anything else stays a string.  Errors name the file and line.
+function M.read_table(path)
+  local f, err = io.open(path)
+  if not f then error("read_table: " .. tostring(err), 2) end
+  local out, ln = {n = 0, columns = {}}, 0
+  local cols = out.columns
+  local special = {NaN = 0 / 0, nan = 0 / 0, ["-nan"] = 0 / 0, Inf = math.huge, inf = math.huge,
+                   ["-Inf"] = -math.huge, ["-inf"] = -math.huge}
+  for line in f:lines() do
+    ln = ln + 1
+    if not line:find("^%s*#") and line:find("%S") then
+      local w = {}
+      for x in line:gmatch("%S+") do w[#w + 1] = x end
+      if not out.names then
+        out.names = w
+        for _, name in ipairs(w) do
+          if cols[name] then f:close(); error(string.format("read_table: %s:%d: column '%s' twice", path, ln, name), 2) end
+          cols[name] = {}
+        end
+      else
+        if #w ~= #out.names then
+          f:close()
+          error(string.format("read_table: %s:%d: %d values for %d columns", path, ln, #w, #out.names), 2)
+        end
+        out.n = out.n + 1
+        for j, name in ipairs(out.names) do
+          local v = tonumber(w[j])
+          if v == nil and special[w[j]] then v = special[w[j]] end
+          cols[name][out.n] = v == nil and w[j] or v
+        end
+      end
+    end
+  end
+  f:close()
+  if not out.names then error(string.format("read_table: %s: no header line", path), 2) end
+  return out
+end
+
 -- ---- rendering -------------------------------------------------------------------
 
 local function write_block(f, s)

@@ -851,7 +851,7 @@ end
 local function plot_view(plot, ctx)
   return M.view(plot, {
     available = "pure",
-    write_table = "write1",
+    write_table = "write1", read_table = "read",
     render = "pure", lines = "pure",
   }, "plot", ctx), {
     render = function(spec)
