@@ -85,7 +85,17 @@ vib() {
 }
 
 mech() {
-  run bash scripts/mech_report.sh "$out/mech"
+  # LAMMPS results are kept in MECH_OUT, so a re-run with another model only
+  # replays them; the report and the small tables are copied to OUTDIR/mech
+  local m=${MECH_OUT:-/tmp/sflex-mech-report}
+  local dirs=()
+  local d
+  for d in $g/*/; do [[ -f $d/is.dump.gz && $d != *1e12* ]] && dirs+=("${d%/}"); done
+  OUT=$m SFLEX=$sflex MODEL=$model run sh scripts/mech_report.sh "${dirs[@]}" | tee "$out/mech.log"
+  mkdir -p "$out/mech"
+  cp "$m/report.txt" "$out/mech/"
+  find "$m" -maxdepth 2 \( -name '*.png' -o -name 'fig7_pooled*' -o -name 'summary.txt' -o -name 'correlations.txt' \) \
+    -size -300k -exec cp {} "$out/mech/" \;
 }
 
 art() {
