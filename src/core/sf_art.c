@@ -402,6 +402,8 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
     ev->max_atom_dist = NAN;
     ev->max_atom = ctr;
     c->calls = 0;
+    long mark = 0, lcalls = 0, escc = 0, actc = 0;
+    int saddle = 0, active = 0;
     /* mobile region and kick */
     const double *xc = c->x0 + 3 * ctr;
     int nmob = 0;
@@ -441,10 +443,18 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
      * perpendicular to v.  Otherwise (the harmonic well, or the curvature was
      * lost): push by push_step along x - x0 and relax perpendicular to it. */
     fire_reset(c);
-    int active = 0, escapes = 0;
+    int escapes = 0;
     for (int it = 0;; it++) {
+        if (active)
+            actc += c->calls - mark;
+        else
+            escc += c->calls - mark;
+        mark = c->calls;
+        ev->iterations = it + 1;
         if (lanczos(c, it == 0 ? c->d0 : c->v))
             return SF_ERR;
+        lcalls += c->calls - mark;
+        mark = c->calls;
         active = c->lam < par->eig_threshold || (active && c->lam < 0);
 #ifdef SF_ART_TRACE
         fprintf(stderr, "it %d lam %.4f E %.4f |F| %.4f Fv %.4f active %d |x-x0| %.3f calls %ld\n", it,
@@ -468,6 +478,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
                 c->d0[k] /= nd;
                 c->x[k] += par->push_step * c->d0[k];
             }
+            ev->escapes = escapes;
             dir = c->d0;
         } else {
             double fpar = dot(c->f, c->v, n3);
@@ -496,6 +507,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         if (c->e - c->e0 > par->max_energy)
             FAIL("energy too high");
     }
+    saddle = 1;
     ev->e_saddle = c->e;
     ev->barrier = c->e - c->e0;
     ev->eigenvalue = c->lam;
@@ -567,6 +579,17 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         }
     }
 done:
+    if (!saddle) { /* stopped in the search: the calls of the last iteration */
+        if (active)
+            actc += c->calls - mark;
+        else
+            escc += c->calls - mark;
+        mark = c->calls;
+    }
+    ev->calls_lanczos = lcalls;
+    ev->calls_escape = escc;
+    ev->calls_activation = actc;
+    ev->calls_relax = c->calls - mark;
     ev->force_calls = c->calls;
     ev->builds = (long)sf_eam_work_builds(c->w);
     ev->seconds = now_s() - t0;

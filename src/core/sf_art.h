@@ -102,7 +102,13 @@ typedef struct sf_art_event {
     double max_atom_dist; /* its distance from the centre at x0 (A) */
     int ndisplaced;       /* atoms moved > return_tol, final vs x0 */
     int nmobile;          /* atoms allowed to move */
-    long force_calls;
+    long force_calls;     /* in all, = the four below */
+    long calls_lanczos;   /* in the Lanczos iterations (every phase) */
+    long calls_escape;    /* kick, pushes and their perpendicular FIRE (lambda >= threshold) */
+    long calls_activation;/* Newton steps and perpendicular FIRE while active */
+    long calls_relax;     /* relaxation from the saddle (and check_connect) */
+    int iterations;       /* Lanczos computations (iterations of the search) */
+    int escapes;          /* pushes along x - x0 */
     long builds;          /* pair-list builds */
     double seconds;       /* wall time of the event (not reproducible) */
     double *x_saddle, *x_final; /* 3n each when requested, else NULL (sf_art_free_events) */

@@ -220,7 +220,7 @@ static int l_art(lua_State *L)
     long count[5] = {0};
     for (size_t t = 0; t < total; t++) {
         const sf_art_event *e = box->ev + t;
-        lua_createtable(L, 0, 24);
+        lua_createtable(L, 0, 30);
         set_int(L, "center", (lua_Integer)e->center + 1);
         set_int(L, "id", (lua_Integer)a->id[e->center]);
         set_int(L, "event", e->index + 1);
@@ -243,6 +243,12 @@ static int l_art(lua_State *L)
         set_int(L, "ndisplaced", e->ndisplaced);
         set_int(L, "nmobile", e->nmobile);
         set_int(L, "force_calls", e->force_calls);
+        set_int(L, "calls_lanczos", e->calls_lanczos);
+        set_int(L, "calls_escape", e->calls_escape);
+        set_int(L, "calls_activation", e->calls_activation);
+        set_int(L, "calls_relax", e->calls_relax);
+        set_int(L, "iterations", e->iterations);
+        set_int(L, "escapes", e->escapes);
         set_int(L, "builds", e->builds);
         set_num(L, "seconds", e->seconds);
         if (e->x_saddle) {
@@ -332,7 +338,9 @@ static const char *const func_docs[] = {
     "  E_final - E0, e_saddle, e_final, eigenvalue (at the saddle), saddle_force,\n"
     "  saddle_disp, max_disp (final vs x0), max_atom (moved most at the saddle),\n"
     "  max_atom_dist (its distance from the centre), ndisplaced (> return_tol), nmobile,\n"
-    "  force_calls, builds, seconds, saddle, final}.  Only status 'new_minimum' events\n"
+    "  force_calls = calls_lanczos + calls_escape + calls_activation + calls_relax,\n"
+    "  iterations (Lanczos computations), escapes (pushes along x - x0), builds,\n"
+    "  seconds, saddle, final}.  Only status 'new_minimum' events\n"
     "  are barriers; 'returned', 'delocalised', 'failed', 'disconnected' are reported.",
     "sflex.minimize(pot, atoms [, {ftol = 1e-3, max_steps = 100000, max_move, fire_dt,\n"
     "               skin}]) -> Atoms, E, steps\n"
