@@ -48,18 +48,19 @@ local wall = sflex.now() - t0
 
 local ne = #r.events
 local sum = {force_calls = 0, calls_lanczos = 0, calls_escape = 0, calls_activation = 0,
-             calls_relax = 0, iterations = 0, escapes = 0, builds = 0, seconds = 0, nmobile = 0}
+             calls_relax = 0, iterations = 0, escapes = 0, lost = 0, builds = 0, seconds = 0, nmobile = 0}
 local rows = {}
 for _, e in ipairs(r.events) do
   for k in pairs(sum) do sum[k] = sum[k] + e[k] end
-  rows[#rows + 1] = string.format("%d %d %s %.6f %.6f %d %d %d %d %d %d %d %.4f %s", e.id, e.event,
+  rows[#rows + 1] = string.format("%d %d %s %.6f %.6f %d %d %d %d %d %d %d %d %.4f %s", e.id, e.event,
     e.status, e.barrier, e.relaxation, e.force_calls, e.calls_lanczos, e.calls_escape,
-    e.calls_activation, e.calls_relax, e.iterations, e.escapes, e.seconds, e.why or "")
+    e.calls_activation, e.calls_relax, e.iterations, e.escapes, e.lost, e.seconds,
+    (e.why or ""):gsub(" ", "_"))
 end
 if opt.events_out then
   local f = assert(io.open(opt.events_out .. ".part", "w"))
   f:write("# id event status barrier_eV relaxation_eV calls lanczos escape activation relax " ..
-          "iterations escapes seconds why\n", table.concat(rows, "\n"), "\n")
+          "iterations escapes lost seconds why\n", table.concat(rows, "\n"), "\n")
   assert(f:close())
   assert(os.rename(opt.events_out .. ".part", opt.events_out))
 end
@@ -68,9 +69,10 @@ print(string.format("events %d: new_minimum %d returned %d delocalised %d failed
   ne, c.new_minimum, c.returned, c.delocalised, c.failed, c.disconnected))
 local function per(k) return sum[k] / ne end
 print(string.format("mobile atoms %.0f; per event: force calls %.0f = Lanczos %.0f + escape %.0f + " ..
-  "activation %.0f + relax %.0f; iterations %.1f, escapes %.1f, list builds %.1f",
+  "activation %.0f + relax %.0f; iterations %.1f, escapes %.1f, curvature lost %.2f, list builds %.1f",
   per("nmobile"), per("force_calls"), per("calls_lanczos"), per("calls_escape"),
-  per("calls_activation"), per("calls_relax"), per("iterations"), per("escapes"), per("builds")))
+  per("calls_activation"), per("calls_relax"), per("iterations"), per("escapes"), per("lost"),
+  per("builds")))
 print(string.format("%.3f ms per force call, %.3f s per event, %.3f s per counted event; wall %.1f s",
   1e3 * sum.seconds / sum.force_calls, sum.seconds / ne,
   c.new_minimum > 0 and sum.seconds / c.new_minimum or 0 / 0, wall))

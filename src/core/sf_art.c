@@ -25,14 +25,15 @@ void sf_art_defaults(sf_art_params *par)
     par->eig_threshold = -0.01;
     par->force_tol = 0.05;
     par->min_force_tol = 0.01;
-    par->push_step = 0.1;
+    par->push_step = 0.2;
     par->max_escape = 150;
-    par->perp_steps = 12;
+    par->perp_steps = 4;
     par->act_steps = 12;
     par->max_activation = 300;
+    par->max_lost = 0;
     par->lanczos_h = 0.01;
     par->lanczos_max = 20;
-    par->lanczos_tol = 1e-3;
+    par->lanczos_tol = 1e-2;
     par->max_move = 0.1;
     par->fire_dt = 0.1;
     par->max_min_steps = 5000;
@@ -68,6 +69,8 @@ const char *sf_art_check(const sf_art_params *p)
 #undef POS
     if (!(p->eig_threshold < 0))
         return "eig_threshold must be negative";
+    if (p->max_lost < 0)
+        return "max_lost must be >= 0 (0: no limit)";
     if (p->max_escape < 1 || p->perp_steps < 0 || p->act_steps < 1 || p->max_activation < 1 ||
         p->max_min_steps < 1)
         return "step counts must be positive (perp_steps may be 0)";
@@ -455,7 +458,10 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
             return SF_ERR;
         lcalls += c->calls - mark;
         mark = c->calls;
+        int was = active;
         active = c->lam < par->eig_threshold || (active && c->lam < 0);
+        if (was && !active && ++ev->lost >= par->max_lost && par->max_lost > 0)
+            FAIL("negative curvature lost max_lost times");
 #ifdef SF_ART_TRACE
         fprintf(stderr, "it %d lam %.4f E %.4f |F| %.4f Fv %.4f active %d |x-x0| %.3f calls %ld\n", it,
                 c->lam, c->e - c->e0, sqrt(dot(c->f, c->f, n3)), dot(c->f, c->v, n3), active,
@@ -468,8 +474,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         const double *dir;
         if (!active) {
             if (escapes++ >= par->max_escape)
-                FAIL(it < par->max_escape ? "lost the negative curvature"
-                                          : "no negative curvature");
+                FAIL(ev->lost ? "lost the negative curvature" : "no negative curvature");
             for (size_t k = 0; k < n3; k++)
                 c->d0[k] = c->x[k] - c->x0[k];
             drop_translation(c, c->d0);

@@ -52,14 +52,16 @@ typedef struct sf_art_params {
     double eig_threshold; /* eV/A^2, start activation below (-0.01) */
     double force_tol;     /* eV/A, total force norm at the saddle (0.05) */
     double min_force_tol; /* eV/A, total force norm at minima (0.01) */
-    double push_step;     /* A, push per escape step (0.1) */
+    double push_step;     /* A, push per escape step, cap of the Newton step (0.2) */
     int max_escape;       /* pushes with lambda >= threshold, in all (150) */
-    int perp_steps;       /* max FIRE steps perpendicular per escape step (12) */
+    int perp_steps;       /* max FIRE steps perpendicular per escape step (4) */
     int act_steps;        /* max FIRE steps per activation step (12) */
     int max_activation;   /* iterations beyond max_escape (300) */
+    int max_lost;         /* times the negative curvature may be lost after
+                           * activation before the event fails (0: no limit) */
     double lanczos_h;     /* A, finite-difference step (0.01) */
     int lanczos_max;      /* Lanczos vectors (20) */
-    double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-3) */
+    double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-2) */
     double max_move;      /* A, largest step of one atom per FIRE step (0.1) */
     double fire_dt;       /* FIRE initial / max time step (0.1 / 10x) */
     int max_min_steps;    /* FIRE steps per minimisation (5000) */
@@ -109,6 +111,7 @@ typedef struct sf_art_event {
     long calls_relax;     /* relaxation from the saddle (and check_connect) */
     int iterations;       /* Lanczos computations (iterations of the search) */
     int escapes;          /* pushes along x - x0 */
+    int lost;             /* times the negative curvature was lost once active */
     long builds;          /* pair-list builds */
     double seconds;       /* wall time of the event (not reproducible) */
     double *x_saddle, *x_final; /* 3n each when requested, else NULL (sf_art_free_events) */

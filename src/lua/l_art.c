@@ -26,7 +26,7 @@ typedef struct popt {
 static const popt param_table[] = {
     D(init_disp),     D(init_radius),   D(eig_threshold), D(force_tol),
     D(min_force_tol), D(push_step),     I(max_escape),    I(perp_steps),
-    I(act_steps),     I(max_activation), D(lanczos_h),
+    I(act_steps),     I(max_activation), I(max_lost), D(lanczos_h),
     I(lanczos_max),   D(lanczos_tol),   D(max_move),      D(fire_dt),
     I(max_min_steps), D(relax_push),    D(return_tol),    D(deloc_radius),
     D(max_energy),    D(local_radius),  D(skin),          I(check_connect),
@@ -249,6 +249,7 @@ static int l_art(lua_State *L)
         set_int(L, "calls_relax", e->calls_relax);
         set_int(L, "iterations", e->iterations);
         set_int(L, "escapes", e->escapes);
+        set_int(L, "lost", e->lost);
         set_int(L, "builds", e->builds);
         set_num(L, "seconds", e->seconds);
         if (e->x_saddle) {
@@ -325,9 +326,9 @@ static const char *const func_docs[] = {
     "  OpenMP default; results do not depend on it), configs = false (store saddle and\n"
     "  final Atoms per event), minimize = true, minimize_ftol, and the parameters\n"
     "  init_disp = 0.5, init_radius = 3.5, eig_threshold = -0.01, force_tol = 0.05,\n"
-    "  min_force_tol = 0.01, push_step = 0.1, max_escape = 150, perp_steps = 12,\n"
-    "  act_steps = 12, max_activation = 300, lanczos_h = 0.01,\n"
-    "  lanczos_max = 20, lanczos_tol = 1e-3, max_move = 0.1, fire_dt = 0.1,\n"
+    "  min_force_tol = 0.01, push_step = 0.2, max_escape = 150, perp_steps = 4,\n"
+    "  act_steps = 12, max_activation = 300, max_lost = 0 (no limit), lanczos_h = 0.01,\n"
+    "  lanczos_max = 20, lanczos_tol = 1e-2, max_move = 0.1, fire_dt = 0.1,\n"
     "  max_min_steps = 5000, relax_push = 0.2, return_tol = 0.1, deloc_radius = 8,\n"
     "  max_energy = 10, local_radius = 0 (0: all atoms move; r: only atoms within r\n"
     "  of the centre), skin = 1, check_connect = false, seed = 1 (lengths in A, energies\n"
