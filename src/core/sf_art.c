@@ -42,7 +42,7 @@ void sf_art_defaults(sf_art_params *par)
     par->deloc_radius = 8.0;
     par->max_energy = 10.0;
     par->local_radius = 0.0;
-    par->skin = 1.0;
+    par->skin = 0.5;
     par->check_connect = 0;
     par->seed = 1;
 }

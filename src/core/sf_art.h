@@ -70,7 +70,7 @@ typedef struct sf_art_params {
     double deloc_radius;  /* A (8.0) */
     double max_energy;    /* eV above E0 that fails the event (10) */
     double local_radius;  /* A, mobile region, 0 = all atoms (0) */
-    double skin;          /* A, pair-list skin (1.0) */
+    double skin;          /* A, pair-list skin (0.5) */
     int check_connect;    /* also relax the saddle back towards x0 (0) */
     uint64_t seed;        /* (1) */
 } sf_art_params;

@@ -1412,11 +1412,6 @@ struct sf_eam_work {
     size_t builds;
     nbr *buf;
     size_t bcap;
-    /* the three radial splines of a pair, interleaved per grid row so that a
-     * pair reads one block of 21 coefficients instead of three rows far apart:
-     * tab + ((a * ne + b) * (nr + 1) + m) * 21 holds row m of dens_of(b, a)
-     * (density at the a atom), dens_of(a, b) and pair_of(a, b) */
-    double *tab;
 };
 
 void sf_eam_work_free(sf_eam_work *w)
@@ -1436,7 +1431,6 @@ void sf_eam_work_free(sf_eam_work *w)
     free(w->M);
     free(w->fp);
     free(w->buf);
-    free(w->tab);
     free(w);
 }
 
@@ -1516,20 +1510,11 @@ static int work_build(sf_eam_work *w, const double *x)
     return SF_OK;
 }
 
-/* value and derivative of row c of a radial spline at fraction x (spl_r) */
-static inline void tab_r(const double *c, double x, double *v, double *d1)
-{
-    *v = ((c[3] * x + c[4]) * x + c[5]) * x + c[6];
-    *d1 = (c[0] * x + c[1]) * x + c[2];
-}
-
 /* Listed pairs at x: scratch and M (densities from listed pairs); returns the
- * pair energy.  The same arithmetic as spl_r on the interleaved table. */
+ * pair energy. */
 static double work_pairs(sf_eam_work *w, const double *x)
 {
     const sf_eam *p = w->p;
-    const int ne = p->ne, nr = p->nr;
-    const size_t nr1 = (size_t)nr + 1;
     for (size_t t = 0; t < w->nt; t++)
         w->M[w->touch[t]] = 0.0;
     double ep = 0.0;
@@ -1548,17 +1533,9 @@ static double work_pairs(sf_eam_work *w, const double *x)
         }
         int ei = w->elem[i], ej = w->elem[j];
         double r = sqrt(rsq), vji, vij, z2, z2p;
-        double xr = r * p->rdr + 1.0;
-        int m = (int)xr;
-        if (m > nr - 1)
-            m = nr - 1;
-        xr -= m;
-        if (xr > 1.0)
-            xr = 1.0;
-        const double *c = w->tab + ((size_t)(ei * ne + ej) * nr1 + (size_t)m) * 21;
-        tab_r(c, xr, &vji, &s->rhojp);
-        tab_r(c + 7, xr, &vij, &s->rhoip);
-        tab_r(c + 14, xr, &z2, &z2p);
+        spl_r(p, dens_of(p, ej, ei), r, &vji, &s->rhojp, NULL);
+        spl_r(p, dens_of(p, ei, ej), r, &vij, &s->rhoip, NULL);
+        spl_r(p, pair_of(p, ei, ej), r, &z2, &z2p, NULL);
         double recip = 1.0 / r, phi = z2 * recip;
         s->r = r;
         s->phip = z2p * recip - phi * recip;
@@ -1647,20 +1624,9 @@ sf_eam_work *sf_eam_work_new(const sf_eam *p, const sf_atoms *a, const int *map,
     w->FS = sf_malloc(n1 * sizeof *w->FS);
     w->M = sf_calloc(n1, sizeof *w->M);
     w->fp = sf_calloc(n1, sizeof *w->fp);
-    size_t nr1 = (size_t)p->nr + 1, ne = (size_t)p->ne;
-    w->tab = sf_malloc(ne * ne * nr1 * 21 * sizeof *w->tab);
     if (!w->id || !w->elem || !w->mob || !w->xb || !w->touch || !w->mark || !w->S ||
-        !w->FS || !w->M || !w->fp || !w->tab)
+        !w->FS || !w->M || !w->fp)
         goto fail;
-    for (size_t ea = 0; ea < ne; ea++)
-        for (size_t eb = 0; eb < ne; eb++) {
-            const double *s3[3] = {dens_of(p, (int)eb, (int)ea), dens_of(p, (int)ea, (int)eb),
-                                   pair_of(p, (int)ea, (int)eb)};
-            double *t = w->tab + (ea * ne + eb) * nr1 * 21;
-            for (size_t m = 0; m < nr1; m++)
-                for (int k = 0; k < 3; k++)
-                    memcpy(t + m * 21 + 7 * k, s3[k] + 7 * m, 7 * sizeof *t);
-        }
     memcpy(w->id, a->id, n * sizeof *w->id);
     for (size_t i = 0; i < n; i++) {
         w->elem[i] = map[a->type[i]];

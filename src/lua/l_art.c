@@ -331,7 +331,7 @@ static const char *const func_docs[] = {
     "  lanczos_max = 20, lanczos_tol = 1e-2, max_move = 0.1, fire_dt = 0.1,\n"
     "  max_min_steps = 5000, relax_push = 0.2, return_tol = 0.1, deloc_radius = 8,\n"
     "  max_energy = 10, local_radius = 0 (0: all atoms move; r: only atoms within r\n"
-    "  of the centre), skin = 1, check_connect = false, seed = 1 (lengths in A, energies\n"
+    "  of the centre), skin = 0.5, check_connect = false, seed = 1 (lengths in A, energies\n"
     "  in eV, curvatures in eV/A^2, forces as total norms in eV/A).\n"
     "  result: e0, minimum (Atoms x0), minimize_steps, counts {new_minimum, returned,\n"
     "  delocalised, failed, disconnected}, force_calls, event_seconds, and events[k] =\n"
