@@ -31,6 +31,7 @@ void sf_art_defaults(sf_art_params *par)
     par->act_steps = 12;
     par->max_activation = 300;
     par->max_lost = 0;
+    par->follow_mode = 1;
     par->lanczos_h = 0.01;
     par->lanczos_max = 20;
     par->lanczos_tol = 1e-2;
@@ -100,7 +101,7 @@ typedef struct ctx {
     const sf_box *box;
     const double *x0;
     double e0;
-    double *x, *f, *xt, *ft, *g, *v, *vel, *d0, *Q, *T;
+    double *x, *f, *xt, *ft, *g, *v, *vel, *d0, *vl, *Q, *T;
     double e, lam;
     long calls;
     int all_mobile; /* every atom moves: rigid translations are zero modes */
@@ -130,7 +131,7 @@ static int ctx_alloc(ctx *c, const sf_art_params *par, size_t n)
     c->n = n;
     c->n3 = 3 * n;
     size_t m = c->n3 ? c->n3 : 1, k = (size_t)par->lanczos_max;
-    double **bufs[] = {&c->x, &c->f, &c->xt, &c->ft, &c->g, &c->v, &c->vel, &c->d0};
+    double **bufs[] = {&c->x, &c->f, &c->xt, &c->ft, &c->g, &c->v, &c->vel, &c->d0, &c->vl};
     for (size_t b = 0; b < sizeof bufs / sizeof *bufs; b++)
         if (!(*bufs[b] = sf_calloc(m, sizeof(double))))
             return SF_ERR;
@@ -149,6 +150,7 @@ static void ctx_free(ctx *c)
     free(c->v);
     free(c->vel);
     free(c->d0);
+    free(c->vl);
     free(c->Q);
     free(c->T);
     sf_eam_work_free(c->w);
@@ -467,6 +469,8 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
                 c->lam, c->e - c->e0, sqrt(dot(c->f, c->f, n3)), dot(c->f, c->v, n3), active,
                 sqrt(max_disp(c, c->x, NULL, 0, NULL)), c->calls);
 #endif
+        if (active)
+            memcpy(c->vl, c->v, n3 * sizeof *c->vl);
         if (active && sqrt(dot(c->f, c->f, n3)) < par->force_tol)
             break;
         if (it >= par->max_activation + par->max_escape)
@@ -477,6 +481,11 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
                 FAIL(ev->lost ? "lost the negative curvature" : "no negative curvature");
             for (size_t k = 0; k < n3; k++)
                 c->d0[k] = c->x[k] - c->x0[k];
+            if (par->follow_mode && ev->lost > 0) { /* along the last negative mode, away from x0 */
+                double sg = dot(c->vl, c->d0, n3) >= 0 ? 1.0 : -1.0;
+                for (size_t k = 0; k < n3; k++)
+                    c->d0[k] = sg * c->vl[k];
+            }
             drop_translation(c, c->d0);
             double nd = sqrt(dot(c->d0, c->d0, n3));
             for (size_t k = 0; k < n3; k++) {

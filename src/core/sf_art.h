@@ -9,9 +9,10 @@
  *      forces, H q = -(F(x + h q) - F(x)) / h (started from the previous v;
  *      rigid translations projected out when every atom moves).
  *      - lambda >= eig_threshold (in the harmonic well, or the curvature
- *        was lost): push by push_step along x - x0, then at most perp_steps
- *        FIRE steps in the hyperplane perpendicular to it; at most
- *        max_escape such pushes per event;
+ *        was lost): push by push_step along x - x0 (follow_mode: along the
+ *        last negative mode, away from x0, once the curvature was lost),
+ *        then at most perp_steps FIRE steps in the hyperplane perpendicular
+ *        to it; at most max_escape such pushes per event;
  *      - lambda < eig_threshold (and, once there, while lambda < 0): a
  *        Newton step uphill along v, |F.v|/|lambda| capped at push_step,
  *        then FIRE perpendicular to v (velocity kept, its v part removed)
@@ -59,6 +60,8 @@ typedef struct sf_art_params {
     int max_activation;   /* iterations beyond max_escape (300) */
     int max_lost;         /* times the negative curvature may be lost after
                            * activation before the event fails (0: no limit) */
+    int follow_mode;      /* once the curvature was lost, push along the last
+                           * negative mode (away from x0), not x - x0 (1) */
     double lanczos_h;     /* A, finite-difference step (0.01) */
     int lanczos_max;      /* Lanczos vectors (20) */
     double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-2) */

@@ -26,7 +26,7 @@ typedef struct popt {
 static const popt param_table[] = {
     D(init_disp),     D(init_radius),   D(eig_threshold), D(force_tol),
     D(min_force_tol), D(push_step),     I(max_escape),    I(perp_steps),
-    I(act_steps),     I(max_activation), I(max_lost), D(lanczos_h),
+    I(act_steps),     I(max_activation), I(max_lost), I(follow_mode), D(lanczos_h),
     I(lanczos_max),   D(lanczos_tol),   D(max_move),      D(fire_dt),
     I(max_min_steps), D(relax_push),    D(return_tol),    D(deloc_radius),
     D(max_energy),    D(local_radius),  D(skin),          I(check_connect),
@@ -327,7 +327,8 @@ static const char *const func_docs[] = {
     "  final Atoms per event), minimize = true, minimize_ftol, and the parameters\n"
     "  init_disp = 0.5, init_radius = 3.5, eig_threshold = -0.01, force_tol = 0.05,\n"
     "  min_force_tol = 0.01, push_step = 0.2, max_escape = 150, perp_steps = 4,\n"
-    "  act_steps = 12, max_activation = 300, max_lost = 0 (no limit), lanczos_h = 0.01,\n"
+    "  act_steps = 12, max_activation = 300, max_lost = 0 (no limit), follow_mode = true\n"
+    "  (once the curvature was lost, push along the last negative mode), lanczos_h = 0.01,\n"
     "  lanczos_max = 20, lanczos_tol = 1e-2, max_move = 0.1, fire_dt = 0.1,\n"
     "  max_min_steps = 5000, relax_push = 0.2, return_tol = 0.1, deloc_radius = 8,\n"
     "  max_energy = 10, local_radius = 0 (0: all atoms move; r: only atoms within r\n"
