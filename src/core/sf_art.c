@@ -25,14 +25,16 @@ void sf_art_defaults(sf_art_params *par)
     par->eig_threshold = -0.01;
     par->force_tol = 0.05;
     par->min_force_tol = 0.01;
-    par->push_step = 0.1;
+    par->push_step = 0.2;
     par->max_escape = 150;
-    par->perp_steps = 12;
+    par->perp_steps = 4;
     par->act_steps = 12;
     par->max_activation = 300;
+    par->max_lost = 0;
+    par->follow_mode = 1;
     par->lanczos_h = 0.01;
     par->lanczos_max = 20;
-    par->lanczos_tol = 1e-3;
+    par->lanczos_tol = 1e-2;
     par->max_move = 0.1;
     par->fire_dt = 0.1;
     par->max_min_steps = 5000;
@@ -41,7 +43,7 @@ void sf_art_defaults(sf_art_params *par)
     par->deloc_radius = 8.0;
     par->max_energy = 10.0;
     par->local_radius = 0.0;
-    par->skin = 1.0;
+    par->skin = 0.5;
     par->check_connect = 0;
     par->seed = 1;
 }
@@ -68,6 +70,8 @@ const char *sf_art_check(const sf_art_params *p)
 #undef POS
     if (!(p->eig_threshold < 0))
         return "eig_threshold must be negative";
+    if (p->max_lost < 0)
+        return "max_lost must be >= 0 (0: no limit)";
     if (p->max_escape < 1 || p->perp_steps < 0 || p->act_steps < 1 || p->max_activation < 1 ||
         p->max_min_steps < 1)
         return "step counts must be positive (perp_steps may be 0)";
@@ -97,7 +101,7 @@ typedef struct ctx {
     const sf_box *box;
     const double *x0;
     double e0;
-    double *x, *f, *xt, *ft, *g, *v, *vel, *d0, *Q, *T;
+    double *x, *f, *xt, *ft, *g, *v, *vel, *d0, *vl, *Q, *T;
     double e, lam;
     long calls;
     int all_mobile; /* every atom moves: rigid translations are zero modes */
@@ -127,7 +131,7 @@ static int ctx_alloc(ctx *c, const sf_art_params *par, size_t n)
     c->n = n;
     c->n3 = 3 * n;
     size_t m = c->n3 ? c->n3 : 1, k = (size_t)par->lanczos_max;
-    double **bufs[] = {&c->x, &c->f, &c->xt, &c->ft, &c->g, &c->v, &c->vel, &c->d0};
+    double **bufs[] = {&c->x, &c->f, &c->xt, &c->ft, &c->g, &c->v, &c->vel, &c->d0, &c->vl};
     for (size_t b = 0; b < sizeof bufs / sizeof *bufs; b++)
         if (!(*bufs[b] = sf_calloc(m, sizeof(double))))
             return SF_ERR;
@@ -146,6 +150,7 @@ static void ctx_free(ctx *c)
     free(c->v);
     free(c->vel);
     free(c->d0);
+    free(c->vl);
     free(c->Q);
     free(c->T);
     sf_eam_work_free(c->w);
@@ -402,6 +407,8 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
     ev->max_atom_dist = NAN;
     ev->max_atom = ctr;
     c->calls = 0;
+    long mark = 0, lcalls = 0, escc = 0, actc = 0;
+    int saddle = 0, active = 0;
     /* mobile region and kick */
     const double *xc = c->x0 + 3 * ctr;
     int nmob = 0;
@@ -441,16 +448,29 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
      * perpendicular to v.  Otherwise (the harmonic well, or the curvature was
      * lost): push by push_step along x - x0 and relax perpendicular to it. */
     fire_reset(c);
-    int active = 0, escapes = 0;
+    int escapes = 0;
     for (int it = 0;; it++) {
+        if (active)
+            actc += c->calls - mark;
+        else
+            escc += c->calls - mark;
+        mark = c->calls;
+        ev->iterations = it + 1;
         if (lanczos(c, it == 0 ? c->d0 : c->v))
             return SF_ERR;
+        lcalls += c->calls - mark;
+        mark = c->calls;
+        int was = active;
         active = c->lam < par->eig_threshold || (active && c->lam < 0);
+        if (was && !active && ++ev->lost >= par->max_lost && par->max_lost > 0)
+            FAIL("negative curvature lost max_lost times");
 #ifdef SF_ART_TRACE
         fprintf(stderr, "it %d lam %.4f E %.4f |F| %.4f Fv %.4f active %d |x-x0| %.3f calls %ld\n", it,
                 c->lam, c->e - c->e0, sqrt(dot(c->f, c->f, n3)), dot(c->f, c->v, n3), active,
                 sqrt(max_disp(c, c->x, NULL, 0, NULL)), c->calls);
 #endif
+        if (active)
+            memcpy(c->vl, c->v, n3 * sizeof *c->vl);
         if (active && sqrt(dot(c->f, c->f, n3)) < par->force_tol)
             break;
         if (it >= par->max_activation + par->max_escape)
@@ -458,16 +478,21 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         const double *dir;
         if (!active) {
             if (escapes++ >= par->max_escape)
-                FAIL(it < par->max_escape ? "lost the negative curvature"
-                                          : "no negative curvature");
+                FAIL(ev->lost ? "lost the negative curvature" : "no negative curvature");
             for (size_t k = 0; k < n3; k++)
                 c->d0[k] = c->x[k] - c->x0[k];
+            if (par->follow_mode && ev->lost > 0) { /* along the last negative mode, away from x0 */
+                double sg = dot(c->vl, c->d0, n3) >= 0 ? 1.0 : -1.0;
+                for (size_t k = 0; k < n3; k++)
+                    c->d0[k] = sg * c->vl[k];
+            }
             drop_translation(c, c->d0);
             double nd = sqrt(dot(c->d0, c->d0, n3));
             for (size_t k = 0; k < n3; k++) {
                 c->d0[k] /= nd;
                 c->x[k] += par->push_step * c->d0[k];
             }
+            ev->escapes = escapes;
             dir = c->d0;
         } else {
             double fpar = dot(c->f, c->v, n3);
@@ -496,6 +521,7 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         if (c->e - c->e0 > par->max_energy)
             FAIL("energy too high");
     }
+    saddle = 1;
     ev->e_saddle = c->e;
     ev->barrier = c->e - c->e0;
     ev->eigenvalue = c->lam;
@@ -567,6 +593,17 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
         }
     }
 done:
+    if (!saddle) { /* stopped in the search: the calls of the last iteration */
+        if (active)
+            actc += c->calls - mark;
+        else
+            escc += c->calls - mark;
+        mark = c->calls;
+    }
+    ev->calls_lanczos = lcalls;
+    ev->calls_escape = escc;
+    ev->calls_activation = actc;
+    ev->calls_relax = c->calls - mark;
     ev->force_calls = c->calls;
     ev->builds = (long)sf_eam_work_builds(c->w);
     ev->seconds = now_s() - t0;

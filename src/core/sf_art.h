@@ -9,9 +9,10 @@
  *      forces, H q = -(F(x + h q) - F(x)) / h (started from the previous v;
  *      rigid translations projected out when every atom moves).
  *      - lambda >= eig_threshold (in the harmonic well, or the curvature
- *        was lost): push by push_step along x - x0, then at most perp_steps
- *        FIRE steps in the hyperplane perpendicular to it; at most
- *        max_escape such pushes per event;
+ *        was lost): push by push_step along x - x0 (follow_mode: along the
+ *        last negative mode, away from x0, once the curvature was lost),
+ *        then at most perp_steps FIRE steps in the hyperplane perpendicular
+ *        to it; at most max_escape such pushes per event;
  *      - lambda < eig_threshold (and, once there, while lambda < 0): a
  *        Newton step uphill along v, |F.v|/|lambda| capped at push_step,
  *        then FIRE perpendicular to v (velocity kept, its v part removed)
@@ -52,14 +53,18 @@ typedef struct sf_art_params {
     double eig_threshold; /* eV/A^2, start activation below (-0.01) */
     double force_tol;     /* eV/A, total force norm at the saddle (0.05) */
     double min_force_tol; /* eV/A, total force norm at minima (0.01) */
-    double push_step;     /* A, push per escape step (0.1) */
+    double push_step;     /* A, push per escape step, cap of the Newton step (0.2) */
     int max_escape;       /* pushes with lambda >= threshold, in all (150) */
-    int perp_steps;       /* max FIRE steps perpendicular per escape step (12) */
+    int perp_steps;       /* max FIRE steps perpendicular per escape step (4) */
     int act_steps;        /* max FIRE steps per activation step (12) */
     int max_activation;   /* iterations beyond max_escape (300) */
+    int max_lost;         /* times the negative curvature may be lost after
+                           * activation before the event fails (0: no limit) */
+    int follow_mode;      /* once the curvature was lost, push along the last
+                           * negative mode (away from x0), not x - x0 (1) */
     double lanczos_h;     /* A, finite-difference step (0.01) */
     int lanczos_max;      /* Lanczos vectors (20) */
-    double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-3) */
+    double lanczos_tol;   /* stop when lambda changes < tol max(|lambda|, 1) (1e-2) */
     double max_move;      /* A, largest step of one atom per FIRE step (0.1) */
     double fire_dt;       /* FIRE initial / max time step (0.1 / 10x) */
     int max_min_steps;    /* FIRE steps per minimisation (5000) */
@@ -68,7 +73,7 @@ typedef struct sf_art_params {
     double deloc_radius;  /* A (8.0) */
     double max_energy;    /* eV above E0 that fails the event (10) */
     double local_radius;  /* A, mobile region, 0 = all atoms (0) */
-    double skin;          /* A, pair-list skin (1.0) */
+    double skin;          /* A, pair-list skin (0.5) */
     int check_connect;    /* also relax the saddle back towards x0 (0) */
     uint64_t seed;        /* (1) */
 } sf_art_params;
@@ -102,7 +107,14 @@ typedef struct sf_art_event {
     double max_atom_dist; /* its distance from the centre at x0 (A) */
     int ndisplaced;       /* atoms moved > return_tol, final vs x0 */
     int nmobile;          /* atoms allowed to move */
-    long force_calls;
+    long force_calls;     /* in all, = the four below */
+    long calls_lanczos;   /* in the Lanczos iterations (every phase) */
+    long calls_escape;    /* kick, pushes and their perpendicular FIRE (lambda >= threshold) */
+    long calls_activation;/* Newton steps and perpendicular FIRE while active */
+    long calls_relax;     /* relaxation from the saddle (and check_connect) */
+    int iterations;       /* Lanczos computations (iterations of the search) */
+    int escapes;          /* pushes along x - x0 */
+    int lost;             /* times the negative curvature was lost once active */
     long builds;          /* pair-list builds */
     double seconds;       /* wall time of the event (not reproducible) */
     double *x_saddle, *x_final; /* 3n each when requested, else NULL (sf_art_free_events) */

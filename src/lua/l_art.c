@@ -26,7 +26,7 @@ typedef struct popt {
 static const popt param_table[] = {
     D(init_disp),     D(init_radius),   D(eig_threshold), D(force_tol),
     D(min_force_tol), D(push_step),     I(max_escape),    I(perp_steps),
-    I(act_steps),     I(max_activation), D(lanczos_h),
+    I(act_steps),     I(max_activation), I(max_lost), I(follow_mode), D(lanczos_h),
     I(lanczos_max),   D(lanczos_tol),   D(max_move),      D(fire_dt),
     I(max_min_steps), D(relax_push),    D(return_tol),    D(deloc_radius),
     D(max_energy),    D(local_radius),  D(skin),          I(check_connect),
@@ -220,7 +220,7 @@ static int l_art(lua_State *L)
     long count[5] = {0};
     for (size_t t = 0; t < total; t++) {
         const sf_art_event *e = box->ev + t;
-        lua_createtable(L, 0, 24);
+        lua_createtable(L, 0, 30);
         set_int(L, "center", (lua_Integer)e->center + 1);
         set_int(L, "id", (lua_Integer)a->id[e->center]);
         set_int(L, "event", e->index + 1);
@@ -243,6 +243,13 @@ static int l_art(lua_State *L)
         set_int(L, "ndisplaced", e->ndisplaced);
         set_int(L, "nmobile", e->nmobile);
         set_int(L, "force_calls", e->force_calls);
+        set_int(L, "calls_lanczos", e->calls_lanczos);
+        set_int(L, "calls_escape", e->calls_escape);
+        set_int(L, "calls_activation", e->calls_activation);
+        set_int(L, "calls_relax", e->calls_relax);
+        set_int(L, "iterations", e->iterations);
+        set_int(L, "escapes", e->escapes);
+        set_int(L, "lost", e->lost);
         set_int(L, "builds", e->builds);
         set_num(L, "seconds", e->seconds);
         if (e->x_saddle) {
@@ -319,12 +326,13 @@ static const char *const func_docs[] = {
     "  OpenMP default; results do not depend on it), configs = false (store saddle and\n"
     "  final Atoms per event), minimize = true, minimize_ftol, and the parameters\n"
     "  init_disp = 0.5, init_radius = 3.5, eig_threshold = -0.01, force_tol = 0.05,\n"
-    "  min_force_tol = 0.01, push_step = 0.1, max_escape = 150, perp_steps = 12,\n"
-    "  act_steps = 12, max_activation = 300, lanczos_h = 0.01,\n"
-    "  lanczos_max = 20, lanczos_tol = 1e-3, max_move = 0.1, fire_dt = 0.1,\n"
+    "  min_force_tol = 0.01, push_step = 0.2, max_escape = 150, perp_steps = 4,\n"
+    "  act_steps = 12, max_activation = 300, max_lost = 0 (no limit), follow_mode = true\n"
+    "  (once the curvature was lost, push along the last negative mode), lanczos_h = 0.01,\n"
+    "  lanczos_max = 20, lanczos_tol = 1e-2, max_move = 0.1, fire_dt = 0.1,\n"
     "  max_min_steps = 5000, relax_push = 0.2, return_tol = 0.1, deloc_radius = 8,\n"
     "  max_energy = 10, local_radius = 0 (0: all atoms move; r: only atoms within r\n"
-    "  of the centre), skin = 1, check_connect = false, seed = 1 (lengths in A, energies\n"
+    "  of the centre), skin = 0.5, check_connect = false, seed = 1 (lengths in A, energies\n"
     "  in eV, curvatures in eV/A^2, forces as total norms in eV/A).\n"
     "  result: e0, minimum (Atoms x0), minimize_steps, counts {new_minimum, returned,\n"
     "  delocalised, failed, disconnected}, force_calls, event_seconds, and events[k] =\n"
@@ -332,7 +340,9 @@ static const char *const func_docs[] = {
     "  E_final - E0, e_saddle, e_final, eigenvalue (at the saddle), saddle_force,\n"
     "  saddle_disp, max_disp (final vs x0), max_atom (moved most at the saddle),\n"
     "  max_atom_dist (its distance from the centre), ndisplaced (> return_tol), nmobile,\n"
-    "  force_calls, builds, seconds, saddle, final}.  Only status 'new_minimum' events\n"
+    "  force_calls = calls_lanczos + calls_escape + calls_activation + calls_relax,\n"
+    "  iterations (Lanczos computations), escapes (pushes along x - x0), builds,\n"
+    "  seconds, saddle, final}.  Only status 'new_minimum' events\n"
     "  are barriers; 'returned', 'delocalised', 'failed', 'disconnected' are reported.",
     "sflex.minimize(pot, atoms [, {ftol = 1e-3, max_steps = 100000, max_move, fire_dt,\n"
     "               skin}]) -> Atoms, E, steps\n"

@@ -60,6 +60,10 @@ t.case("records", function()
   for _, e in ipairs(res.events) do
     t.eq(e.center, 1)
     t.ok(e.force_calls > 0)
+    -- the phases account for every force call
+    t.eq(e.calls_lanczos + e.calls_escape + e.calls_activation + e.calls_relax, e.force_calls)
+    t.ok(e.calls_lanczos >= 3 * e.iterations, "at least 3 Lanczos vectors per iteration")
+    t.ok(e.escapes <= e.iterations and e.lost >= 0)
     if e.status == "new_minimum" then
       t.ok(e.barrier > 0 and e.eigenvalue < -0.01 and e.saddle_force < 0.05)
       t.ok(e.saddle and e.final and #e.final == #atoms)
@@ -97,6 +101,8 @@ t.case("option errors", function()
   t.ok(not ok and err:find("force_tol"), err)
   ok, err = pcall(sflex.art, pot, atoms, {local_radius = 2})
   t.ok(not ok and err:find("local_radius"), err)
+  ok, err = pcall(sflex.art, pot, atoms, {max_lost = -1})
+  t.ok(not ok and err:find("max_lost"), err)
 end)
 
 t.case("stats.auc", function()
