@@ -70,7 +70,7 @@ learning() {
 }
 
 beyond() {
-  run $sflex scripts/compare_features.lua "${train[@]}" --elements Cu,Zr --seed 1 \
+  run $sflex scripts/compare_features.lua "${train[@]}" --elements Cu,Zr --seed 1 --sets 'R,R*,A*,R+A*,R+CG1*,R+CG1+CG2*' \
     --out "$out/beyond_split.txt" | tee "$out/beyond_split.log"
 }
 
