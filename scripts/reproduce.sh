@@ -100,7 +100,7 @@ mech() {
 
 art() {
   run $sflex scripts/barriers.lua $g/Cu35Zr65_1e13_s1/is.dump.gz --elements Cu,Zr --model $model \
-    --volume $g/Cu35Zr65_1e13_s1/vflex.dump.gz --centers 100 --events 3 --local-radius 10 \
+    --volume $g/Cu35Zr65_1e13_s1/vflex.dump.gz --centers ${ART_CENTERS:-600} --events 3 --local-radius 10 \
     --threads 2 --out "$out/fig9_Cu35Zr65" | tee "$out/fig9.log"
 }
 
