@@ -7,11 +7,7 @@ local core = require "sflex_core"
 
 local M = {}
 
-local function doc(f, text)
-  local d = core._docs and core._docs()
-  if d then d[f] = text end
-  return f
-end
+local doc = require("sflex.help").doc   -- doc(f, text) registers help(f)
 
 -- Mean barrier of the counted events (status new_minimum) of each centre.
 function M.art_barriers(result, n)

@@ -13,11 +13,7 @@ local core = require "sflex_core"
 
 local M = {}
 
-local function doc(f, text)
-  local d = core._docs and core._docs()
-  if d then d[f] = text end
-  return f
-end
+local doc = require("sflex.help").doc   -- doc(f, text) registers help(f)
 
 local function check_opts(opts, fname, known)
   if opts == nil then return {} end

@@ -10,11 +10,7 @@ local core = require "sflex_core"
 
 local M = {}
 
-local function doc(f, text)
-  local d = core._docs and core._docs()
-  if d then d[f] = text end
-  return f
-end
+local doc = require("sflex.help").doc   -- doc(f, text) registers help(f)
 
 local function check_table(opts, fname)
   if opts ~= nil and type(opts) ~= "table" then
