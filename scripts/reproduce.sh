@@ -90,7 +90,7 @@ mech() {
   local m=${MECH_OUT:-/tmp/sflex-mech-report}
   local dirs=()
   local d
-  for d in $g/*/; do [[ -f $d/vflex.txt && $d != *1e12* ]] && dirs+=("${d%/}"); done
+  for d in $g/*/; do [[ -f $d/vflex.txt ]] && dirs+=("${d%/}"); done
   OUT=$m SFLEX=$sflex MODEL=$model run sh scripts/mech_report.sh "${dirs[@]}" | tee "$out/mech.log"
   mkdir -p "$out/mech"
   cp "$m/report.txt" "$out/mech/"
