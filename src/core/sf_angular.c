@@ -1,6 +1,7 @@
 /* sf_angular.c - bond-angle structure functions (see sf_angular.h), from
  * the per-species cell lists of sf_neighbor.c, atom by atom. */
 #include "sf_angular.h"
+#include "sf_descriptor.h"
 #include "sf_error.h"
 #include "sf_neighbor.h"
 
@@ -74,24 +75,8 @@ int sf_angular_check(const sf_angular_params *p, int ntypes)
                         p->cutoff);
     if (ntypes < 1)
         return sf_error("angular descriptor: no atom types");
-    if (p->reduced) {
-        if (!p->rp)
-            return sf_error("angular descriptor: reduced units need the "
-                            "first-peak positions rp");
-        for (int a = 0; a < ntypes; a++)
-            for (int b = 0; b < ntypes; b++) {
-                double v = p->rp[a * ntypes + b];
-                if (!(v > 0) || !isfinite(v))
-                    return sf_error("angular descriptor: rp for types %d-%d "
-                                    "is %g (must be positive)",
-                                    a + 1, b + 1, v);
-                if (v != p->rp[b * ntypes + a])
-                    return sf_error("angular descriptor: rp is not symmetric: "
-                                    "%d-%d %g vs %d-%d %g",
-                                    a + 1, b + 1, v, b + 1, a + 1,
-                                    p->rp[b * ntypes + a]);
-            }
-    }
+    if (p->reduced)
+        return sf_rp_check(p->rp, ntypes, "angular descriptor");
     return SF_OK;
 }
 

@@ -67,24 +67,27 @@ int sf_descriptor_check(const sf_descriptor_params *p, int ntypes)
         (p->window > 0 && p->window < 3))
         return sf_error("descriptor: window %g sigmas (use >= 3, 0 = %g)",
                         p->window, DEFAULT_WINDOW);
-    if (p->reduced) {
-        if (!p->rp)
-            return sf_error("descriptor: reduced units need the first-peak "
-                            "positions rp");
-        for (int a = 0; a < ntypes; a++)
-            for (int b = 0; b < ntypes; b++) {
-                double v = p->rp[a * ntypes + b];
-                if (!(v > 0) || !isfinite(v))
-                    return sf_error("descriptor: rp for types %d-%d is %g "
-                                    "(must be positive)",
-                                    a + 1, b + 1, v);
-                if (v != p->rp[b * ntypes + a])
-                    return sf_error("descriptor: rp is not symmetric: %d-%d "
-                                    "%g vs %d-%d %g",
-                                    a + 1, b + 1, v, b + 1, a + 1,
-                                    p->rp[b * ntypes + a]);
-            }
-    }
+    if (p->reduced)
+        return sf_rp_check(p->rp, ntypes, "descriptor");
+    return SF_OK;
+}
+
+int sf_rp_check(const double *rp, int ntypes, const char *who)
+{
+    if (!rp)
+        return sf_error("%s: reduced units need the first-peak positions rp",
+                        who);
+    for (int a = 0; a < ntypes; a++)
+        for (int b = 0; b < ntypes; b++) {
+            double v = rp[a * ntypes + b];
+            if (!(v > 0) || !isfinite(v))
+                return sf_error("%s: rp for types %d-%d is %g (must be "
+                                "positive)", who, a + 1, b + 1, v);
+            if (v != rp[b * ntypes + a])
+                return sf_error("%s: rp is not symmetric: %d-%d %g vs %d-%d "
+                                "%g", who, a + 1, b + 1, v, b + 1, a + 1,
+                                rp[b * ntypes + a]);
+        }
     return SF_OK;
 }
 

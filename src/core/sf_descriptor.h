@@ -54,6 +54,9 @@ void sf_descriptor_params_init_angstrom(sf_descriptor_params *p);
 
 /* SF_ERR with a message naming the bad parameter. */
 int sf_descriptor_check(const sf_descriptor_params *p, int ntypes);
+/* First-peak positions rp (ntypes x ntypes, row-major): present, positive,
+ * finite and symmetric; errors start with `who`. */
+int sf_rp_check(const double *rp, int ntypes, const char *who);
 size_t sf_descriptor_ngrid(const sf_descriptor_params *p);
 size_t sf_descriptor_ncols(const sf_descriptor_params *p, int ntypes);
 /* Name of column col (0-based): "G_<species>_<r with 3 decimals>" (the type

@@ -85,6 +85,33 @@ static void set_colnames(lua_State *L, sfl_array *m, char **names)
     (void)L;
 }
 
+/* Name the nc columns of m with colname(params, atoms, column, buf, size). */
+typedef void (*colname_fn)(const void *p, const sf_atoms *a, size_t c, char *buf, size_t n);
+
+static void name_columns(lua_State *L, sfl_array *m, size_t nc, colname_fn colname,
+                         const void *p, const sf_atoms *a)
+{
+    char **names = calloc(nc, sizeof *names);
+    if (!names)
+        luaL_error(L, "out of memory");
+    for (size_t c = 0; c < nc; c++) {
+        char buf[256];
+        colname(p, a, c, buf, sizeof buf);
+        names[c] = strdup(buf);
+    }
+    set_colnames(L, m, names);
+}
+
+static void descriptor_colname(const void *p, const sf_atoms *a, size_t c, char *buf, size_t n)
+{
+    sf_descriptor_colname(p, a, c, buf, n);
+}
+
+static void angular_colname(const void *p, const sf_atoms *a, size_t c, char *buf, size_t n)
+{
+    sf_angular_colname(p, a, c, buf, n);
+}
+
 /* Per-atom flags from a Vector of 0/1, a table of booleans (n long), or
  * nil.  Returns NULL for nil; otherwise a malloc'ed array. */
 static unsigned char *opt_mask(lua_State *L, int idx, size_t n)
@@ -732,15 +759,7 @@ static int l_descriptor(lua_State *L)
     sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
     if (sf_descriptor_compute(a, &p, m->data, m->fdata))
         return sfl_core_error(L);
-    char **names = calloc(nc, sizeof *names);
-    if (!names)
-        return luaL_error(L, "out of memory");
-    for (size_t c = 0; c < nc; c++) {
-        char buf[256];
-        sf_descriptor_colname(&p, a, c, buf, sizeof buf);
-        names[c] = strdup(buf);
-    }
-    set_colnames(L, m, names);
+    name_columns(L, m, nc, descriptor_colname, &p, a);
     return 1;
 }
 
@@ -829,15 +848,7 @@ static int l_angular(lua_State *L)
     sfl_array *m = f32 ? sfl_matrix_new_f32(L, a->n, nc) : sfl_matrix_new(L, a->n, nc);
     if (sf_angular_compute(a, &p, m->data, m->fdata))
         return sfl_core_error(L);
-    char **names = calloc(nc, sizeof *names);
-    if (!names)
-        return luaL_error(L, "out of memory");
-    for (size_t c = 0; c < nc; c++) {
-        char buf[256];
-        sf_angular_colname(&p, a, c, buf, sizeof buf);
-        names[c] = strdup(buf);
-    }
-    set_colnames(L, m, names);
+    name_columns(L, m, nc, angular_colname, &p, a);
     return 1;
 }
 
