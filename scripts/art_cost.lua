@@ -36,11 +36,7 @@ for k = 1, math.min(opt.centers, #atoms) do centers[k] = perm[k] end
 table.sort(centers)
 local params = {centers = centers, events = opt.events, seed = opt.seed, minimize = false,
                 local_radius = opt.local_radius, threads = opt.threads}
-for _, kv in ipairs(opt.art or {}) do
-  local k, v = kv:match("^([%w_]+)=(.+)$")
-  if not k then error("art_cost.lua: --art wants key=value, not '" .. kv .. "'", 0) end
-  params[k] = v == "true" or (v ~= "false" and (math.tointeger(tonumber(v)) or tonumber(v)))
-end
+cli.assignments(opt.art, params, "art_cost.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local t0 = sflex.now()
 local r = sflex.art(pot, atoms, params)

@@ -80,11 +80,7 @@ end
 -- ART
 local params = {centers = centers, events = opt.events, seed = opt.seed,
                 local_radius = opt.local_radius, threads = opt.threads}
-for _, kv in ipairs(opt.art or {}) do
-  local k, v = kv:match("^([%w_]+)=(.+)$")
-  if not k then error("barriers.lua: --art wants key=value, not '" .. kv .. "'", 0) end
-  params[k] = v == "true" or (v ~= "false" and (math.tointeger(tonumber(v)) or tonumber(v)))
-end
+cli.assignments(opt.art, params, "barriers.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local t0 = sflex.now()
 local r = sflex.art(pot, atoms, params)

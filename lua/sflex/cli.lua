@@ -137,4 +137,16 @@ function M.parse(argv, spec)
   return res
 end
 
+-- key=value strings (a --list option such as --art lambda=0.01,events=5)
+-- into the table `into`: numbers become numbers, true/false booleans, the
+-- rest stays a string.  `who` names the script in the error.
+function M.assignments(list, into, who)
+  for _, kv in ipairs(list or {}) do
+    local k, v = kv:match("^([%w_]+)=(.+)$")
+    if not k then error(who .. ": --art wants key=value, not '" .. kv .. "'", 0) end
+    into[k] = v == "true" or (v ~= "false" and (math.tointeger(tonumber(v)) or tonumber(v)))
+  end
+  return into
+end
+
 return M
