@@ -3,16 +3,22 @@
 --
 --   sflex scripts/barriers.lua CONFIG --elements Cu,Zr --out DIR
 --     [--model M.sfmodel] [--volume vflex.dump.gz] [--centers N | --ids 1,2,..]
---     [--events 30] [--seed 1] [--local-radius R] [--threads T]
---     [--art key=value,...] [--extreme 0.1] [--auc-extreme 0.05]
+--     [--events 30] [--seed 1] [--local-radius R] [--refine-radius 0 | --no-refine]
+--     [--threads T] [--art key=value,...] [--extreme 0.1] [--auc-extreme 0.05]
 --
 -- CONFIG is relaxed to a minimum (FIRE), then --events ART searches run on
 -- each centre (all atoms, --centers N random ones, or --ids).  The barrier
 -- of an atom is the mean over its counted events (a new minimum).  The
 -- atomic volume is the Voronoi volume (sflex.voronoi), or the `volume`
--- column of --volume (a vflex.dump of the same atoms).  In DIR:
+-- column of --volume (a vflex.dump of the same atoms).  With --local-radius
+-- R the search moves only the atoms within R of the centre, and each saddle
+-- it finds is converged again with the atoms within --refine-radius free (0,
+-- the default: every atom, the paper's "overall force of the total system"
+-- below 0.05 eV/A); --no-refine keeps the local saddles (biased upwards by
+-- the frozen shell, doc/activation.md).  In DIR:
 --   events.txt   one row per event: centre id, type, event, status,
---                barrier, relaxation, displaced atoms, force calls
+--                barrier, relaxation, displaced atoms, force calls, the
+--                barrier of the local saddle before refinement
 --   atoms.txt    per centre: id type counted mean_barrier volume [sf]
 --   summary.txt  event counts, per species the mean barrier of the
 --                highest/lowest --extreme SF and volume groups and their
@@ -38,6 +44,8 @@ local opt = cli.parse(arg, {
     events = {type = "integer", default = 30, help = "ART searches per centre"},
     seed = {type = "integer", default = 1, help = "seed of the centre sample and the events"},
     ["local-radius"] = {type = "number", default = 0, help = "mobile radius (A); 0: every atom moves"},
+    ["refine-radius"] = {type = "number", default = 0, help = "with --local-radius: radius (A) freed to refine each saddle; 0: every atom"},
+    ["no-refine"] = {type = "flag", help = "with --local-radius: keep the local saddles unrefined"},
     threads = {type = "integer", default = 0, help = "OpenMP threads (0: default)"},
     art = {type = "list", help = "more sflex.art parameters, key=value"},
     extreme = {type = "number", default = 0.1, help = "fraction of highest/lowest SF and volume atoms"},
@@ -79,7 +87,8 @@ end
 
 -- ART
 local params = {centers = centers, events = opt.events, seed = opt.seed,
-                local_radius = opt.local_radius, threads = opt.threads}
+                local_radius = opt.local_radius, threads = opt.threads,
+                refine = opt.local_radius > 0 and not opt.no_refine, refine_radius = opt.refine_radius}
 cli.assignments(opt.art, params, "barriers.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local t0 = sflex.now()
@@ -105,10 +114,10 @@ local sf = opt.model and sflex.load_model(opt.model):sf(a)
 -- tables
 local ev = {}
 for _, e in ipairs(r.events) do
-  ev[#ev + 1] = string.format("%d %d %d %s %.6f %.6f %d %d", a.id[e.center], a.type[e.center],
-    e.event, e.status, e.barrier, e.relaxation, e.ndisplaced, e.force_calls)
+  ev[#ev + 1] = string.format("%d %d %d %s %.6f %.6f %d %d %.6f", a.id[e.center], a.type[e.center],
+    e.event, e.status, e.barrier, e.relaxation, e.ndisplaced, e.force_calls, e.local_barrier)
 end
-write_text("events.txt", "# id type event status barrier_eV relaxation_eV ndisplaced force_calls\n" ..
+write_text("events.txt", "# id type event status barrier_eV relaxation_eV ndisplaced force_calls local_barrier_eV\n" ..
            table.concat(ev, "\n") .. "\n")
 local rows = {}
 for _, i in ipairs(centers) do
@@ -132,12 +141,29 @@ local function mean_of(v) return #v > 0 and v:mean() or 0 / 0 end
 
 local c = r.counts
 local lines = {
-  string.format("config %s (%d atoms), E0 %.6f eV, %d centres x %d events, local_radius %g, seed %d",
-                opt.config, n, r.e0, #centers, opt.events, opt.local_radius, opt.seed),
+  string.format("config %s (%d atoms), E0 %.6f eV, %d centres x %d events, local_radius %g, refine %s, seed %d",
+                opt.config, n, r.e0, #centers, opt.events, opt.local_radius,
+                params.refine and (opt.refine_radius > 0 and opt.refine_radius .. " A" or "all atoms") or "no",
+                opt.seed),
   string.format("events new_minimum %d returned %d delocalised %d failed %d disconnected %d",
                 c.new_minimum, c.returned, c.delocalised, c.failed, c.disconnected),
   string.format("force_calls_per_event %.1f", r.force_calls / math.max(#r.events, 1)),
 }
+if params.refine then
+  -- what refinement did: counted events, their local and refined barriers;
+  -- failures by reason
+  local nb, sl, sr, why = 0, 0, 0, {}
+  for _, e in ipairs(r.events) do
+    if e.status == "new_minimum" then nb, sl, sr = nb + 1, sl + e.local_barrier, sr + e.barrier end
+    if e.status == "failed" then why[e.why] = (why[e.why] or 0) + 1 end
+  end
+  lines[#lines + 1] = string.format("refinement counted %d mean_local_barrier %.4f mean_refined_barrier %.4f",
+                                    nb, nb > 0 and sl / nb or 0 / 0, nb > 0 and sr / nb or 0 / 0)
+  local keys = {}
+  for k in pairs(why) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do lines[#lines + 1] = string.format("failed %d: %s", why[k], k) end
+end
 local hist_a, hist_b, deciles, hcols, dcols = {}, {}, {}, nil, nil
 local lo, hi = 0, 0
 for _, e in ipairs(r.events) do

@@ -45,6 +45,8 @@ void sf_art_defaults(sf_art_params *par)
     par->local_radius = 0.0;
     par->skin = 0.5;
     par->check_connect = 0;
+    par->refine = 0;
+    par->refine_radius = 0.0;
     par->seed = 1;
 }
 
@@ -81,6 +83,11 @@ const char *sf_art_check(const sf_art_params *p)
         return "local_radius must be >= 0 (0: all atoms move)";
     if (p->local_radius > 0 && p->local_radius < p->init_radius + 2.0)
         return "local_radius must be 0 or at least init_radius + 2 A";
+    if (!(p->refine_radius >= 0) || !isfinite(p->refine_radius))
+        return "refine_radius must be >= 0 (0: all atoms move)";
+    if (p->refine && p->local_radius > 0 && p->refine_radius > 0 &&
+        p->refine_radius <= p->local_radius)
+        return "refine_radius must be 0 (all atoms) or larger than local_radius";
     return NULL;
 }
 
@@ -387,6 +394,96 @@ static double max_disp(const ctx *c, const double *x, size_t *who, double tol, i
     return big;
 }
 
+/* A Newton step uphill along the mode c->v (curvature c->lam < 0), its
+ * length |F.v|/|lambda| capped at push_step. */
+static void newton_step(ctx *c)
+{
+    double fpar = dot(c->f, c->v, c->n3);
+    double step = fmin(c->par->push_step, fabs(fpar) / -c->lam);
+    step = copysign(step, -fpar);
+    for (size_t k = 0; k < c->n3; k++)
+        c->x[k] += step * c->v[k];
+}
+
+/* Forces at the moved c->x, then at most perp_steps (escape) / act_steps
+ * (active) FIRE steps in the hyperplane perpendicular to dir; active, only
+ * until the perpendicular force is below the parallel one.  The FIRE
+ * velocity is kept, less its dir component. */
+static int perp_relax(ctx *c, const double *dir, int active)
+{
+    const sf_art_params *par = c->par;
+    size_t n3 = c->n3;
+    if (force(c, c->x, &c->e, c->f))
+        return SF_ERR;
+    double vv = dot(c->vel, dir, n3);
+    for (size_t k = 0; k < n3; k++)
+        c->vel[k] -= vv * dir[k];
+    int nsteps = active ? par->act_steps : par->perp_steps;
+    for (int k = 0; k < nsteps; k++) {
+        double fp = dot(c->f, dir, n3), ff = dot(c->f, c->f, n3);
+        double fperp = sqrt(fmax(ff - fp * fp, 0.0));
+        if (fperp < (active ? fmax(fabs(fp), par->force_tol) : par->force_tol))
+            break;
+        if (fire_step(c, PERP, dir))
+            return SF_ERR;
+    }
+    return SF_OK;
+}
+
+/* The mobile atoms of a search centred at ctr: within radius of it at x0
+ * (radius 0: every atom).  Returns their number. */
+static int mobile_set(const ctx *c, size_t ctr, double radius, unsigned char *mob)
+{
+    int nmob = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        mob[i] = radius <= 0 || dist_mi(c->box, c->x0 + 3 * i, c->x0 + 3 * ctr) <= radius;
+        nmob += mob[i];
+    }
+    return nmob;
+}
+
+/* Force evaluator for the mobile set mob (nmob atoms). */
+static int use_region(ctx *c, const shared *sh, const unsigned char *mob, int nmob)
+{
+    sf_eam_work_free(c->w);
+    c->w = sf_eam_work_new(sh->p, sh->a, sh->map, mob, c->par->skin, sh->rho0, &sh->e0);
+    c->all_mobile = (size_t)nmob == c->n;
+    return c->w ? SF_OK : SF_ERR;
+}
+
+/* The second climb of refine: from a saddle of a smaller region (c->x, its
+ * mode c->v), with the region of mob now mobile, to |F| < force_tol and
+ * lambda < 0.  1 found, 0 not (*why says why), SF_ERR. */
+static int refine_saddle(ctx *c, const shared *sh, const unsigned char *mob, int nmob,
+                         const char **why)
+{
+    const sf_art_params *par = c->par;
+    if (use_region(c, sh, mob, nmob) || force(c, c->x, &c->e, c->f))
+        return SF_ERR;
+    fire_reset(c);
+    for (int it = 0;; it++) {
+        if (lanczos(c, c->v))
+            return SF_ERR;
+        if (!(c->lam < 0)) {
+            *why = "refinement lost the negative curvature";
+            return 0;
+        }
+        if (sqrt(dot(c->f, c->f, c->n3)) < par->force_tol)
+            return 1;
+        if (it >= par->max_activation) {
+            *why = "refinement found no saddle";
+            return 0;
+        }
+        newton_step(c);
+        if (perp_relax(c, c->v, 1))
+            return SF_ERR;
+        if (c->e - c->e0 > par->max_energy) {
+            *why = "energy too high";
+            return 0;
+        }
+    }
+}
+
 #define FAIL(reason)                                                                       \
     do {                                                                                   \
         ev->status = SF_ART_FAILED;                                                        \
@@ -406,21 +503,16 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
     ev->eigenvalue = ev->saddle_force = ev->saddle_disp = ev->max_disp = NAN;
     ev->max_atom_dist = NAN;
     ev->max_atom = ctr;
+    ev->local_barrier = NAN;
+    ev->nrefine = 0;
     c->calls = 0;
     long mark = 0, lcalls = 0, escc = 0, actc = 0;
     int saddle = 0, active = 0;
     /* mobile region and kick */
     const double *xc = c->x0 + 3 * ctr;
-    int nmob = 0;
-    for (size_t i = 0; i < n; i++) {
-        mob[i] = par->local_radius <= 0 || dist_mi(c->box, c->x0 + 3 * i, xc) <= par->local_radius;
-        nmob += mob[i];
-    }
+    int nmob = mobile_set(c, ctr, par->local_radius, mob);
     ev->nmobile = nmob;
-    c->all_mobile = (size_t)nmob == n;
-    sf_eam_work_free(c->w);
-    c->w = sf_eam_work_new(sh->p, a, sh->map, mob, par->skin, sh->rho0, &sh->e0);
-    if (!c->w)
+    if (use_region(c, sh, mob, nmob))
         return SF_ERR;
     sf_stats_rng rng;
     sf_stats_rng_seed(&rng, mix64(mix64(mix64(par->seed) ^ (uint64_t)a->id[ctr]) ^
@@ -495,33 +587,36 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
             ev->escapes = escapes;
             dir = c->d0;
         } else {
-            double fpar = dot(c->f, c->v, n3);
-            double step = fmin(par->push_step, fabs(fpar) / -c->lam);
-            step = copysign(step, -fpar);
-            for (size_t k = 0; k < n3; k++)
-                c->x[k] += step * c->v[k];
+            newton_step(c);
             dir = c->v;
         }
-        if (force(c, c->x, &c->e, c->f))
+        if (perp_relax(c, dir, active))
             return SF_ERR;
-        double vv = dot(c->vel, dir, n3);
-        for (size_t k = 0; k < n3; k++)
-            c->vel[k] -= vv * dir[k];
-        /* at most perp_steps (escape) / act_steps (active) FIRE steps; active,
-         * only until the perpendicular force is below the parallel one */
-        int nsteps = active ? par->act_steps : par->perp_steps;
-        for (int k = 0; k < nsteps; k++) {
-            double fp = dot(c->f, dir, n3), ff = dot(c->f, c->f, n3);
-            double fperp = sqrt(fmax(ff - fp * fp, 0.0));
-            if (fperp < (active ? fmax(fabs(fp), par->force_tol) : par->force_tol))
-                break;
-            if (fire_step(c, PERP, dir))
-                return SF_ERR;
-        }
         if (c->e - c->e0 > par->max_energy)
             FAIL("energy too high");
     }
     saddle = 1;
+    if (par->refine && par->local_radius > 0) {
+        max_disp(c, c->x, &ev->max_atom, 0, NULL);
+        if (dist_mi(c->box, c->x0 + 3 * ev->max_atom, xc) > par->deloc_radius) {
+            ev->status = SF_ART_DELOCALISED; /* not worth refining */
+            ev->barrier = c->e - c->e0;
+            ev->max_atom_dist = dist_mi(c->box, c->x0 + 3 * ev->max_atom, xc);
+            goto done;
+        }
+        ev->local_barrier = c->e - c->e0;
+        int nr = mobile_set(c, ctr, par->refine_radius, mob);
+        ev->nrefine = nr;
+        const char *why = "";
+        long r0 = c->calls;
+        int ok = refine_saddle(c, sh, mob, nr, &why);
+        ev->calls_refine = c->calls - r0;
+        mark = c->calls;
+        if (ok < 0)
+            return SF_ERR;
+        if (!ok)
+            FAIL(why);
+    }
     ev->e_saddle = c->e;
     ev->barrier = c->e - c->e0;
     ev->eigenvalue = c->lam;

@@ -33,6 +33,12 @@
  * local_radius of c move (the rest stay at x0, their constant terms are
  * computed once: the cost is then O(local atoms), not O(N)); a pair list
  * with a skin, rebuilt when an atom has moved more than skin/2.
+ * refine: the local saddle is the start of a second climb in which the
+ * atoms within refine_radius (0: every atom) move too (Lanczos from the
+ * local mode, Newton step along it, FIRE perpendicular, to |F| < force_tol
+ * over all mobile atoms with lambda < 0); barrier, saddle and relaxation
+ * are then those of the larger region (the frozen shell of a local search
+ * holds the elastic field of the event and biases barriers upwards).
  *
  * Events run in parallel (OpenMP, dynamic schedule), one serial force
  * evaluator per thread.  The random stream of event k on atom c is seeded
@@ -75,6 +81,10 @@ typedef struct sf_art_params {
     double local_radius;  /* A, mobile region, 0 = all atoms (0) */
     double skin;          /* A, pair-list skin (0.5) */
     int check_connect;    /* also relax the saddle back towards x0 (0) */
+    int refine;           /* local_radius > 0: once the local saddle is found,
+                           * let the atoms within refine_radius move too and
+                           * converge the saddle again, then relax (0) */
+    double refine_radius; /* A, mobile region of the refinement, 0 = all atoms (0) */
     uint64_t seed;        /* (1) */
 } sf_art_params;
 
@@ -107,11 +117,14 @@ typedef struct sf_art_event {
     double max_atom_dist; /* its distance from the centre at x0 (A) */
     int ndisplaced;       /* atoms moved > return_tol, final vs x0 */
     int nmobile;          /* atoms allowed to move */
-    long force_calls;     /* in all, = the four below */
+    long force_calls;     /* in all, = the five calls_* below */
     long calls_lanczos;   /* in the Lanczos iterations (every phase) */
     long calls_escape;    /* kick, pushes and their perpendicular FIRE (lambda >= threshold) */
     long calls_activation;/* Newton steps and perpendicular FIRE while active */
     long calls_relax;     /* relaxation from the saddle (and check_connect) */
+    long calls_refine;    /* refine: the second climb (its Lanczos calls included) */
+    double local_barrier; /* refine: barrier of the local saddle, else NAN */
+    int nrefine;          /* refine: atoms mobile in the refinement, else 0 */
     int iterations;       /* Lanczos computations (iterations of the search) */
     int escapes;          /* pushes along x - x0 */
     int lost;             /* times the negative curvature was lost once active */

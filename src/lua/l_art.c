@@ -30,6 +30,7 @@ static const popt param_table[] = {
     I(lanczos_max),   D(lanczos_tol),   D(max_move),      D(fire_dt),
     I(max_min_steps), D(relax_push),    D(return_tol),    D(deloc_radius),
     D(max_energy),    D(local_radius),  D(skin),          I(check_connect),
+    I(refine),        D(refine_radius),
     {"seed", offsetof(sf_art_params, seed), 'u'},
     {NULL, 0, 0},
 };
@@ -247,6 +248,9 @@ static int l_art(lua_State *L)
         set_int(L, "calls_escape", e->calls_escape);
         set_int(L, "calls_activation", e->calls_activation);
         set_int(L, "calls_relax", e->calls_relax);
+        set_int(L, "calls_refine", e->calls_refine);
+        set_num(L, "local_barrier", e->local_barrier);
+        set_int(L, "nrefine", e->nrefine);
         set_int(L, "iterations", e->iterations);
         set_int(L, "escapes", e->escapes);
         set_int(L, "lost", e->lost);
@@ -332,7 +336,10 @@ static const char *const func_docs[] = {
     "  lanczos_max = 20, lanczos_tol = 1e-2, max_move = 0.1, fire_dt = 0.1,\n"
     "  max_min_steps = 5000, relax_push = 0.2, return_tol = 0.1, deloc_radius = 8,\n"
     "  max_energy = 10, local_radius = 0 (0: all atoms move; r: only atoms within r\n"
-    "  of the centre), skin = 0.5, check_connect = false, seed = 1 (lengths in A, energies\n"
+    "  of the centre), skin = 0.5, check_connect = false, refine = false (with\n"
+    "  local_radius: converge the local saddle again with the atoms within\n"
+    "  refine_radius free, then relax there), refine_radius = 0 (all atoms), seed = 1\n"
+    "  (lengths in A, energies\n"
     "  in eV, curvatures in eV/A^2, forces as total norms in eV/A).\n"
     "  result: e0, minimum (Atoms x0), minimize_steps, counts {new_minimum, returned,\n"
     "  delocalised, failed, disconnected}, force_calls, event_seconds, and events[k] =\n"
@@ -340,7 +347,8 @@ static const char *const func_docs[] = {
     "  E_final - E0, e_saddle, e_final, eigenvalue (at the saddle), saddle_force,\n"
     "  saddle_disp, max_disp (final vs x0), max_atom (moved most at the saddle),\n"
     "  max_atom_dist (its distance from the centre), ndisplaced (> return_tol), nmobile,\n"
-    "  force_calls = calls_lanczos + calls_escape + calls_activation + calls_relax,\n"
+    "  force_calls = calls_lanczos + calls_escape + calls_activation + calls_relax +\n"
+    "  calls_refine, local_barrier (refine: the barrier before refinement), nrefine,\n"
     "  iterations (Lanczos computations), escapes (pushes along x - x0), builds,\n"
     "  seconds, saddle, final}.  Only status 'new_minimum' events\n"
     "  are barriers; 'returned', 'delocalised', 'failed', 'disconnected' are reported.",

@@ -61,7 +61,10 @@ t.case("records", function()
     t.eq(e.center, 1)
     t.ok(e.force_calls > 0)
     -- the phases account for every force call
-    t.eq(e.calls_lanczos + e.calls_escape + e.calls_activation + e.calls_relax, e.force_calls)
+    t.eq(e.calls_lanczos + e.calls_escape + e.calls_activation + e.calls_relax + e.calls_refine,
+         e.force_calls)
+    t.eq(e.calls_refine, 0)
+    t.ok(e.local_barrier ~= e.local_barrier, "no local barrier without refine")
     t.ok(e.calls_lanczos >= 3 * e.iterations, "at least 3 Lanczos vectors per iteration")
     t.ok(e.escapes <= e.iterations and e.lost >= 0)
     if e.status == "new_minimum" then
@@ -90,6 +93,34 @@ t.case("determinism across thread counts", function()
     t.eq(r1.events[k].force_calls, res.events[k].force_calls)
     if res.events[k].status == "new_minimum" then t.eq(r1.events[k].barrier, res.events[k].barrier) end
   end
+end)
+
+-- A local search (only atoms within 6 A of the centre move) refined with
+-- every atom free must land on the full system's saddle: the same hop
+-- barrier as the all-atom search above, and not above the local one.
+t.case("refinement of a local saddle", function()
+  local r = sflex.art(pot, atoms, {centers = {1}, events = 2, threads = 2, minimize_ftol = 1e-4,
+                                   seed = 3, local_radius = 6, refine = true, configs = true})
+  local found = false
+  for _, e in ipairs(r.events) do
+    t.eq(e.calls_lanczos + e.calls_escape + e.calls_activation + e.calls_relax + e.calls_refine,
+         e.force_calls)
+    t.ok(e.nmobile < #atoms, "the search is local")
+    if e.status == "new_minimum" then
+      t.eq(e.nrefine, #atoms)
+      t.ok(e.calls_refine > 0)
+      t.ok(e.saddle_force < 0.05 and e.eigenvalue < 0, "a saddle of the full system")
+      t.ok(e.barrier <= e.local_barrier + 1e-9, "freeing atoms does not raise the saddle")
+      if math.abs(e.relaxation) < 1e-3 and e.ndisplaced == 1 then
+        found = true
+        t.near(e.barrier, hop.barrier, 2e-3)
+        t.ok(e.local_barrier > e.barrier + 1e-3, "the frozen shell raised the local barrier")
+      end
+    end
+  end
+  t.ok(found, "a refined vacancy hop")
+  local ok, err = pcall(sflex.art, pot, atoms, {local_radius = 6, refine = true, refine_radius = 5})
+  t.ok(not ok and err:find("refine_radius"), err)
 end)
 
 t.case("option errors", function()
