@@ -8,8 +8,10 @@
 -- Runs --events searches on --centers random atoms of CONFIG (taken as the
 -- minimum: no relaxation first) and prints the counts per status, the force
 -- calls per event split by phase (Lanczos, escape pushes with their
--- perpendicular FIRE, activation, relaxation from the saddle), the time per
--- force call and per event.  --events-out: one row per event.
+-- perpendicular FIRE, activation, relaxation from the saddle, refinement
+-- with --art refine=1), the time per force call and per event, and the mean
+-- barrier of the counted events (with refine=1 also their mean local
+-- barrier).  --events-out: one row per event.
 local sflex = require "sflex"
 local cli = require "sflex.cli"
 
@@ -44,19 +46,19 @@ local wall = sflex.now() - t0
 
 local ne = #r.events
 local sum = {force_calls = 0, calls_lanczos = 0, calls_escape = 0, calls_activation = 0,
-             calls_relax = 0, iterations = 0, escapes = 0, lost = 0, builds = 0, seconds = 0, nmobile = 0}
+             calls_relax = 0, calls_refine = 0, iterations = 0, escapes = 0, lost = 0, builds = 0, seconds = 0, nmobile = 0}
 local rows = {}
 for _, e in ipairs(r.events) do
   for k in pairs(sum) do sum[k] = sum[k] + e[k] end
-  rows[#rows + 1] = string.format("%d %d %s %.6f %.6f %d %d %d %d %d %d %d %d %.4f %s", e.id, e.event,
+  rows[#rows + 1] = string.format("%d %d %s %.6f %.6f %d %d %d %d %d %d %d %d %.4f %s %d %.6f", e.id, e.event,
     e.status, e.barrier, e.relaxation, e.force_calls, e.calls_lanczos, e.calls_escape,
     e.calls_activation, e.calls_relax, e.iterations, e.escapes, e.lost, e.seconds,
-    (e.why or ""):gsub(" ", "_"))
+    (e.why or ""):gsub(" ", "_"), e.calls_refine, e.local_barrier)
 end
 if opt.events_out then
   local f = assert(io.open(opt.events_out .. ".part", "w"))
   f:write("# id event status barrier_eV relaxation_eV calls lanczos escape activation relax " ..
-          "iterations escapes lost seconds why\n", table.concat(rows, "\n"), "\n")
+          "iterations escapes lost seconds why refine local_barrier_eV\n", table.concat(rows, "\n"), "\n")
   assert(f:close())
   assert(os.rename(opt.events_out .. ".part", opt.events_out))
 end
@@ -65,13 +67,30 @@ print(string.format("events %d: new_minimum %d returned %d delocalised %d failed
   ne, c.new_minimum, c.returned, c.delocalised, c.failed, c.disconnected))
 local function per(k) return sum[k] / ne end
 print(string.format("mobile atoms %.0f; per event: force calls %.0f = Lanczos %.0f + escape %.0f + " ..
-  "activation %.0f + relax %.0f; iterations %.1f, escapes %.1f, curvature lost %.2f, list builds %.1f",
+  "activation %.0f + relax %.0f + refine %.0f; iterations %.1f, escapes %.1f, curvature lost %.2f, list builds %.1f",
   per("nmobile"), per("force_calls"), per("calls_lanczos"), per("calls_escape"),
-  per("calls_activation"), per("calls_relax"), per("iterations"), per("escapes"), per("lost"),
+  per("calls_activation"), per("calls_relax"), per("calls_refine"), per("iterations"), per("escapes"), per("lost"),
   per("builds")))
 print(string.format("%.3f ms per force call, %.3f s per event, %.3f s per counted event; wall %.1f s",
   1e3 * sum.seconds / sum.force_calls, sum.seconds / ne,
   c.new_minimum > 0 and sum.seconds / c.new_minimum or 0 / 0, wall))
+local b, bl = {}, {}
+for _, e in ipairs(r.events) do
+  if e.status == "new_minimum" then
+    b[#b + 1] = e.barrier
+    if e.local_barrier == e.local_barrier then bl[#bl + 1] = e.local_barrier end
+  end
+end
+local function mean_se(t)
+  local v = sflex.vector(t)
+  return v:mean(), #t > 1 and math.sqrt(v:var() / (#t - 1)) or 0 / 0
+end
+if #b > 0 then
+  print(string.format("mean barrier of the %d counted events %.3f +- %.3f eV (standard error)", #b, mean_se(b)))
+end
+if #bl > 0 then
+  print(string.format("their local barrier before refinement %.3f +- %.3f eV", mean_se(bl)))
+end
 local fails = {}
 for _, e in ipairs(r.events) do
   if e.why then fails[e.why] = (fails[e.why] or 0) + 1 end

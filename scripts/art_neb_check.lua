@@ -13,7 +13,8 @@
 -- (`mpirun -np R lmp -partition Rx1`), fix neb with spring 5 eV/A^2, quickmin,
 -- climbing image, max atom force < --ftol.  With a local region the atoms
 -- outside it are held where they are (fix setforce 0 0 0, as in ART) unless
--- --free.  Prints and writes DIR/neb_check.txt: ART barrier, NEB forward
+-- --free or --art refine=1 (the saddle and the final minimum of a refined
+-- event are those of the free system, so its NEB is free too).  Prints and writes DIR/neb_check.txt: ART barrier, NEB forward
 -- barrier (EBF), their difference, and the NEB's final max atom force.
 local sflex = require "sflex"
 local cli = require "sflex.cli"
@@ -50,6 +51,10 @@ local params = {centers = centers, events = opt.events, seed = opt.seed, minimiz
 cli.assignments(opt.art, params, "art_neb_check.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local r = sflex.art(pot, atoms, params)
+local free = opt.free or (params.refine and params.refine ~= 0 and (params.refine_radius or 0) == 0)
+if params.refine and params.refine ~= 0 and not free then
+  error("art_neb_check.lua: --art refine=1 with refine_radius > 0 is not checked (NEB holds no shell)", 0)
+end
 local a = r.minimum
 
 local input = [[
@@ -84,7 +89,7 @@ for _, e in ipairs(r.events) do
     end
     assert(f:close())
     local hold = ""
-    if opt.local_radius > 0 and not opt.free then
+    if opt.local_radius > 0 and not free then
       local ids = {}
       for i = 1, #a do
         if a:distance(e.center, i) > opt.local_radius then ids[#ids + 1] = string.format("%d", a.id[i]) end
@@ -111,15 +116,15 @@ for _, e in ipairs(r.events) do
     if not last then error("art_neb_check.lua: no NEB table in " .. dir .. "/log.lammps", 0) end
     local cols = {}
     for w in last:gmatch("%S+") do cols[#cols + 1] = tonumber(w) end
-    rows[#rows + 1] = string.format("%d %d %d %.4f %.4f %.4f %.4f %.3g %d %.0f", e.id, e.event,
+    rows[#rows + 1] = string.format("%d %d %d %.4f %.4f %.4f %.4f %.3g %d %.0f %.4f", e.id, e.event,
       e.nmobile, e.barrier, e.relaxation, cols[7], cols[7] - e.barrier, cols[3], cols[1],
-      sflex.now() - t0)
+      sflex.now() - t0, e.local_barrier)
     print(rows[#rows])
   end
 end
 local head = string.format("# %s, local_radius %g, NEB %s, %d replicas, ftol %g\n" ..
-  "# id event nmobile art_barrier art_relaxation neb_ebf neb_minus_art neb_max_force neb_steps seconds\n",
-  opt.config, opt.local_radius, opt.free and "every atom free" or "outside atoms held",
+  "# id event nmobile art_barrier art_relaxation neb_ebf neb_minus_art neb_max_force neb_steps seconds art_local_barrier\n",
+  opt.config, opt.local_radius, free and "every atom free" or "outside atoms held",
   opt.replicas, opt.ftol)
 local f = assert(io.open(opt.out .. "/neb_check.txt.part", "w"))
 f:write(head, table.concat(rows, "\n"), "\n")
