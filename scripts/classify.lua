@@ -573,7 +573,7 @@ for qi, q in ipairs(qs) do
           "(binomial s.e. %.4f; train %.4f), precision %.4f, recall %.4f, MCC %.4f +- %.4f",
           c, k, k, p, math.floor(ntr + 0.5), ntest, a, asd, math.sqrt(a * (1 - a) / ntest), tra, prec, rec, mc, msd))
       end
-      if by_config then
+      if by_config or grid_C then
         print(string.format("     training positives per fold %.1f%s", npos,
           grid_C and ("; C chosen: " .. C_summary(list)) or ""))
       end
