@@ -8,6 +8,9 @@
 #             Fig. 1, 2, 3                              ~2 min on 2 cores
 #   vib       Fig. 4 (softmodes.lua) and Fig. 5 (boson_peak.lua; LAMMPS)
 #                                                       ~10 min
+#   classify  classification of the least flexible atoms: repeated and
+#             grouped (leave-one-glass-out) evaluation, training on a larger
+#             fraction, learning curves (classify.lua)    ~7 min
 #   beyond    richer features vs the paper's (compare_features.lua, seeded
 #             split of the training glasses)               ~10 min
 #   mech      Figs. 6-8 and 3 (scripts/mech_report.sh)  see that script
@@ -71,6 +74,37 @@ learning() {
   done | tee "$out/classify.log"
 }
 
+classify() {
+  # every row of the classification table: sf/svr need the model's SF or
+  # descriptor; "heldout" are the glasses the shipped model never saw
+  # shellcheck disable=SC2054,SC2206
+  local b=($sflex scripts/classify.lua --elements Cu,Zr --model $model)
+  local grid=0.001,0.01,0.1,1,10
+  local name
+  c() { name=$1; shift; run "${b[@]}" "$@" --out "$out/classify_$name.txt"; }
+  {
+    c split --train "${all[@]}" --repeat 20
+    c cv5 --train "${all[@]}" --repeat 20 --cv 5
+    c sf_cv5 --train "${all[@]}" --repeat 20 --cv 5 --method sf
+    c logo --train "${all[@]}" --repeat 20 --cv-by config
+    c logo_grid --train "${all[@]}" --repeat 20 --cv-by config --grid-C $grid --standardize
+    c sf_logo --train "${all[@]}" --repeat 20 --cv-by config --method sf
+    c sf_heldout --train "${heldout[@]}" --repeat 20 --cv-by config --method sf
+    c svr_logo --train "${all[@]}" --repeat 20 --cv-by config --method svr
+    c svr_heldout --train "${heldout[@]}" --repeat 20 --cv-by config --method svr
+    c sf_f02 --train "${all[@]}" --repeat 20 --cv-by config --method sf --train-fraction Cu=0.02,Zr=0.02
+    c f01 --train "${all[@]}" --repeat 10 --cv-by config --train-fraction Cu=0.01,Zr=0.01 --grid-C $grid
+    c f02 --train "${all[@]}" --repeat 10 --cv-by config --train-fraction Cu=0.02,Zr=0.02 --grid-C $grid
+    c f05 --train "${all[@]}" --repeat 10 --cv-by config --train-fraction Cu=0.05,Zr=0.05 --grid-C $grid
+    c f02_std --train "${all[@]}" --repeat 10 --cv-by config --train-fraction Cu=0.02,Zr=0.02 --grid-C $grid --standardize
+    c f02_cut --train "${all[@]}" --repeat 10 --cv-by config --train-fraction Cu=0.02,Zr=0.02 --grid-C $grid --refit-cut
+    c lc --train "${all[@]}" --repeat 20 --cv-by config --learning-curve 0.25,0.5,0.75,1
+    c lc_grid --train "${all[@]}" --repeat 20 --cv-by config --learning-curve 0.25,0.5,0.75,1 --grid-C $grid --standardize
+    c lc_f02 --train "${all[@]}" --repeat 10 --cv-by config --learning-curve 0.25,0.5,0.75,1 \
+      --train-fraction Cu=0.02,Zr=0.02 --grid-C $grid
+  } | tee "$out/classify_protocols.log"
+}
+
 beyond() {
   run $sflex scripts/compare_features.lua "${train[@]}" --elements Cu,Zr --seed 1 --sets 'R,R*,A*,R+A*,R+CG1*,R+CG1+CG2*' \
     --out "$out/beyond_split.txt" | tee "$out/beyond_split.log"
@@ -108,7 +142,7 @@ art() {
 }
 
 case $what in
-  learning|beyond|vib|mech|art) $what ;;
-  all) learning; beyond; vib; mech; art ;;
-  *) echo "usage: scripts/reproduce.sh [learning|beyond|vib|mech|art|all] [OUTDIR]" >&2; exit 2 ;;
+  learning|classify|beyond|vib|mech|art) $what ;;
+  all) learning; classify; beyond; vib; mech; art ;;
+  *) echo "usage: scripts/reproduce.sh [learning|classify|beyond|vib|mech|art|all] [OUTDIR]" >&2; exit 2 ;;
 esac
