@@ -5,6 +5,7 @@
 --     [--model M.sfmodel] [--volume vflex.dump.gz] [--centers N | --ids 1,2,..]
 --     [--events 30] [--seed 1] [--local-radius R] [--refine-radius 0 | --no-refine]
 --     [--threads T] [--art key=value,...] [--extreme 0.1] [--auc-extreme 0.05]
+--     [--replay DIR] [--bootstrap 1000]
 --
 -- CONFIG is relaxed to a minimum (FIRE), then --events ART searches run on
 -- each centre (all atoms, --centers N random ones, or --ids).  The barrier
@@ -18,12 +19,19 @@
 -- the frozen shell, doc/activation.md).  In DIR:
 --   events.txt   one row per event: centre id, type, event, status,
 --                barrier, relaxation, displaced atoms, force calls, the
---                barrier of the local saddle before refinement
+--                barrier of the local saddle before refinement, why an
+--                event failed
 --   atoms.txt    per centre: id type counted mean_barrier volume [sf]
 --   summary.txt  event counts, per species the mean barrier of the
 --                highest/lowest --extreme SF and volume groups and their
 --                difference, ROC AUC of SF for the lowest vs highest
 --                --auc-extreme barriers, the cost per event
+-- --replay DIR takes the events from DIR/events.txt of an earlier run on the
+-- same CONFIG instead of running ART (CONFIG is relaxed the same way for the
+-- SF and volumes), to re-analyse them, e.g. with another model.  The
+-- differences between groups carry a standard error from a bootstrap over
+-- the atoms of each group (--bootstrap resamples, seeded by --seed; the
+-- events of one atom are resampled together).
 --   fig9_hist.txt  barrier distributions of those groups (Fig. 9a: SF,
 --                9b: volume), fig9_deciles.txt mean barrier per SF decile
 --                (9c), fig9.png all panels, per species
@@ -54,6 +62,8 @@ local opt = cli.parse(arg, {
     potential = {type = "string", default = sflex.DEFAULT_POTENTIAL, help = "EAM potential"},
     out = {type = "string", required = true, help = "output directory"},
     quiet = {type = "flag", help = "no summary on stdout"},
+    replay = {type = "string", help = "re-analyse DIR/events.txt of an earlier run instead of running ART"},
+    bootstrap = {type = "integer", default = 1000, help = "bootstrap resamples for the standard errors"},
   },
 })
 
@@ -92,7 +102,56 @@ local params = {centers = centers, events = opt.events, seed = opt.seed,
 cli.assignments(opt.art, params, "barriers.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local t0 = sflex.now()
-local r = sflex.art(pot, atoms, params)
+
+-- the events of an earlier run (events.txt), as sflex.art would return them
+local function replay(dir)
+  local file = dir .. "/events.txt"
+  local f, err = io.open(file)
+  if not f then error("barriers.lua: " .. err, 0) end
+  local m = sflex.minimize(pot, atoms, {ftol = (params.min_force_tol or 0.01) / 10})
+  local rr = {minimum = m, e0 = pot:energy(m), events = {}, force_calls = 0,
+              counts = {new_minimum = 0, returned = 0, delocalised = 0, failed = 0, disconnected = 0}}
+  local ln = 0
+  for line in f:lines() do
+    ln = ln + 1
+    if not line:match("^%s*#") and line:match("%S") then
+      local w = {}
+      for x in line:gmatch("%S+") do w[#w + 1] = x end
+      local function num(x) -- numbers as written by %.6f, nan included
+        if x and x:match("^%-?nan$") then return 0 / 0 end
+        return tonumber(x)
+      end
+      local id, status, b, calls = tonumber(w[1]), w[4], num(w[5]), tonumber(w[8])
+      local i = id and m:index_of(id)
+      if not (i and status and rr.counts[status] and b and calls) then
+        error(string.format("barriers.lua: %s:%d: expected 'id type event status barrier relaxation " ..
+                            "ndisplaced force_calls ...' with an id of CONFIG", file, ln), 0)
+      end
+      rr.events[#rr.events + 1] = {center = i, status = status, barrier = b, local_barrier = num(w[9]) or 0 / 0,
+                                   relaxation = num(w[6]), ndisplaced = tonumber(w[7]),
+                                   force_calls = calls, event = tonumber(w[3]),
+                                   why = status == "failed" and (w[10] and w[10] ~= "-" and w[10]:gsub("_", " ")
+                                         or "reason not recorded") or nil}
+      rr.counts[status] = rr.counts[status] + 1
+      rr.force_calls = rr.force_calls + calls
+    end
+  end
+  f:close()
+  return rr
+end
+
+local r
+if opt.replay then
+  r = replay(opt.replay)
+  local seen = {}
+  centers = {}
+  for _, e in ipairs(r.events) do
+    if not seen[e.center] then seen[e.center] = true; centers[#centers + 1] = e.center end
+  end
+  table.sort(centers)
+else
+  r = sflex.art(pot, atoms, params)
+end
 local wall = sflex.now() - t0
 local a = r.minimum
 local barrier, counted = sflex.art_barriers(r, n)
@@ -114,10 +173,11 @@ local sf = opt.model and sflex.load_model(opt.model):sf(a)
 -- tables
 local ev = {}
 for _, e in ipairs(r.events) do
-  ev[#ev + 1] = string.format("%d %d %d %s %.6f %.6f %d %d %.6f", a.id[e.center], a.type[e.center],
-    e.event, e.status, e.barrier, e.relaxation, e.ndisplaced, e.force_calls, e.local_barrier)
+  ev[#ev + 1] = string.format("%d %d %d %s %.6f %.6f %d %d %.6f %s", a.id[e.center], a.type[e.center],
+    e.event, e.status, e.barrier, e.relaxation, e.ndisplaced, e.force_calls, e.local_barrier,
+    e.why and e.why ~= "" and e.why:gsub(" ", "_") or "-")
 end
-write_text("events.txt", "# id type event status barrier_eV relaxation_eV ndisplaced force_calls local_barrier_eV\n" ..
+write_text("events.txt", "# id type event status barrier_eV relaxation_eV ndisplaced force_calls local_barrier_eV why\n" ..
            table.concat(ev, "\n") .. "\n")
 local rows = {}
 for _, i in ipairs(centers) do
@@ -138,6 +198,40 @@ local function event_barriers(mask)
   return sflex.vector(b)
 end
 local function mean_of(v) return #v > 0 and v:mean() or 0 / 0 end
+
+-- counted barriers per atom of a mask, for the bootstrap over atoms
+local function per_atom(mask)
+  local by = {}
+  for _, e in ipairs(r.events) do
+    if e.status == "new_minimum" and mask[e.center] ~= 0 then
+      by[e.center] = by[e.center] or {}
+      local t = by[e.center]
+      t[#t + 1] = e.barrier
+    end
+  end
+  local list = {}
+  for _, t in pairs(by) do list[#list + 1] = t end
+  table.sort(list, function(x, y) return x[1] < y[1] or (x[1] == y[1] and #x < #y) end)
+  return list
+end
+-- standard error of mean(events of b) - mean(events of a), resampling atoms
+local function diff_se(a_atoms, b_atoms)
+  if #a_atoms < 2 or #b_atoms < 2 or opt.bootstrap < 2 then return 0 / 0 end
+  math.randomseed(opt.seed)
+  local function draw(list)
+    local s, c = 0, 0
+    for _ = 1, #list do
+      local t = list[math.random(#list)]
+      for _, x in ipairs(t) do s = s + x end
+      c = c + #t
+    end
+    return s / c
+  end
+  local d = {}
+  for k = 1, opt.bootstrap do d[k] = draw(b_atoms) - draw(a_atoms) end
+  local v = sflex.vector(d)
+  return math.sqrt(v:var() * #d / (#d - 1))
+end
 
 local c = r.counts
 local lines = {
@@ -180,9 +274,9 @@ for _, sp in ipairs(a.species) do
     local bot = sflex.top_mask(-values, opt.extreme, mask)
     local bt, bb = event_barriers(top), event_barriers(bot)
     lines[#lines + 1] = string.format(
-      "%s %s highest_%g%% atoms %d events %d mean %.4f | lowest atoms %d events %d mean %.4f | difference_low_minus_high %.4f",
+      "%s %s highest_%g%% atoms %d events %d mean %.4f | lowest atoms %d events %d mean %.4f | difference_low_minus_high %.4f +- %.4f",
       sp, name, 100 * opt.extreme, math.tointeger(top:sum()), #bt, mean_of(bt), math.tointeger(bot:sum()), #bb,
-      mean_of(bb), mean_of(bb) - mean_of(bt))
+      mean_of(bb), mean_of(bb) - mean_of(bt), diff_se(per_atom(top), per_atom(bot)))
     local series = {}
     for _, g in ipairs {{bt, "highest", "high"}, {bb, "lowest", "low"}} do
       if #g[1] > 0 then
@@ -241,6 +335,10 @@ if #panels > 0 and plot.available() then plot.render{out = path("fig9.png"), pan
 write_text("summary.txt", table.concat(lines, "\n") .. "\n")
 if not opt.quiet then
   print(table.concat(lines, "\n"))
-  print(string.format("wall %.1f s for %d events (%.3f s per event, %d threads)", wall, #r.events,
-                      wall / math.max(#r.events, 1), opt.threads))
+  if opt.replay then
+    print(string.format("replayed %d events of %s", #r.events, opt.replay))
+  else
+    print(string.format("wall %.1f s for %d events (%.3f s per event, %d threads)", wall, #r.events,
+                        wall / math.max(#r.events, 1), opt.threads))
+  end
 end
