@@ -17,7 +17,11 @@
 #   art       Fig. 9 (barriers.lua: every atom of the Cu50Zr50 1e12 K/s
 #             glass, which the model never saw, 3 events each, saddles
 #             refined with every atom free)      ~1 h on 2 threads
-#             (ART_CENTERS=N: N random centres; ART_EVENTS=K: K events)
+#             (ART_CENTERS=N: N random centres; ART_EVENTS=K: K events;
+#             ART_ARGS: more barriers.lua options, ART_SUFFIX: output name
+#             suffix; the gentle-search run of doc/reproduction.md is
+#             ART_EVENTS=2 ART_SUFFIX=_gentle ART_ARGS="--art
+#             push_step=0.1,perp_steps=12,lanczos_tol=0.001,follow_mode=0")
 # Tables, plots and logs go to OUTDIR (default doc/figures).  Environment:
 # SFLEX (default build/sflex).  Not a test: run it after a change of the
 # data set, the model or the scripts, then update doc/reproduction.md.
@@ -138,7 +142,8 @@ art() {
   local gl=$g/Cu50Zr50_1e12_s1
   run $sflex scripts/barriers.lua $gl/is.dump.gz --elements Cu,Zr --model $model \
     --volume $gl/vflex.dump.gz ${ART_CENTERS:+--centers $ART_CENTERS} --events ${ART_EVENTS:-3} \
-    --local-radius 10 --threads 2 --out "$out/fig9_Cu50Zr50_1e12" | tee "$out/fig9.log"
+    --local-radius 10 --threads 2 ${ART_ARGS:-} --out "$out/fig9_Cu50Zr50_1e12${ART_SUFFIX:-}" \
+    | tee "$out/fig9${ART_SUFFIX:-}.log"
 }
 
 case $what in
