@@ -51,8 +51,9 @@ local params = {centers = centers, events = opt.events, seed = opt.seed, minimiz
 cli.assignments(opt.art, params, "art_neb_check.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local r = sflex.art(pot, atoms, params)
-local free = opt.free or (params.refine and params.refine ~= 0 and (params.refine_radius or 0) == 0)
-if params.refine and params.refine ~= 0 and not free then
+local refined = params.refine and params.refine ~= 0
+local free = opt.free or (refined and (params.refine_radius or 0) == 0)
+if refined and not free then
   error("art_neb_check.lua: --art refine=1 with refine_radius > 0 is not checked (NEB holds no shell)", 0)
 end
 local a = r.minimum

@@ -103,13 +103,24 @@ cli.assignments(opt.art, params, "barriers.lua")
 local pot = sflex.eam(opt.potential, {elements = opt.elements})
 local t0 = sflex.now()
 
--- the events of an earlier run (events.txt), as sflex.art would return them
+-- numbers as events.txt writes them (%.6f), nan included
+local function num(x)
+  if x and x:match("^%-?nan$") then return 0 / 0 end
+  return tonumber(x)
+end
+
+-- the events of an earlier run (events.txt), as sflex.art would return them;
+-- the minimum is sflex.art's own (the same options, no events)
 local function replay(dir)
   local file = dir .. "/events.txt"
   local f, err = io.open(file)
   if not f then error("barriers.lua: " .. err, 0) end
-  local m = sflex.minimize(pot, atoms, {ftol = (params.min_force_tol or 0.01) / 10})
-  local rr = {minimum = m, e0 = pot:energy(m), events = {}, force_calls = 0,
+  local p0 = {}
+  for k, v in pairs(params) do p0[k] = v end
+  p0.centers, p0.events = {}, 0
+  local r0 = sflex.art(pot, atoms, p0)
+  local m = r0.minimum
+  local rr = {minimum = m, e0 = r0.e0, events = {}, force_calls = 0,
               counts = {new_minimum = 0, returned = 0, delocalised = 0, failed = 0, disconnected = 0}}
   local ln = 0
   for line in f:lines() do
@@ -117,10 +128,6 @@ local function replay(dir)
     if not line:match("^%s*#") and line:match("%S") then
       local w = {}
       for x in line:gmatch("%S+") do w[#w + 1] = x end
-      local function num(x) -- numbers as written by %.6f, nan included
-        if x and x:match("^%-?nan$") then return 0 / 0 end
-        return tonumber(x)
-      end
       local id, status, b, calls = tonumber(w[1]), w[4], num(w[5]), tonumber(w[8])
       local i = id and m:index_of(id)
       if not (i and status and rr.counts[status] and b and calls) then

@@ -597,25 +597,23 @@ static int run_event(ctx *c, const shared *sh, unsigned char *mob, sf_art_event 
     }
     saddle = 1;
     if (par->refine && par->local_radius > 0) {
-        max_disp(c, c->x, &ev->max_atom, 0, NULL);
-        if (dist_mi(c->box, c->x0 + 3 * ev->max_atom, xc) > par->deloc_radius) {
-            ev->status = SF_ART_DELOCALISED; /* not worth refining */
-            ev->barrier = c->e - c->e0;
-            ev->max_atom_dist = dist_mi(c->box, c->x0 + 3 * ev->max_atom, xc);
-            goto done;
+        /* a local saddle already delocalised is recorded as such below, unrefined */
+        size_t moved;
+        max_disp(c, c->x, &moved, 0, NULL);
+        if (dist_mi(c->box, c->x0 + 3 * moved, xc) <= par->deloc_radius) {
+            ev->local_barrier = c->e - c->e0;
+            int nr = mobile_set(c, ctr, par->refine_radius, mob);
+            ev->nrefine = nr;
+            const char *why = "";
+            long r0 = c->calls;
+            int ok = refine_saddle(c, sh, mob, nr, &why);
+            ev->calls_refine = c->calls - r0;
+            mark = c->calls;
+            if (ok < 0)
+                return SF_ERR;
+            if (!ok)
+                FAIL(why);
         }
-        ev->local_barrier = c->e - c->e0;
-        int nr = mobile_set(c, ctr, par->refine_radius, mob);
-        ev->nrefine = nr;
-        const char *why = "";
-        long r0 = c->calls;
-        int ok = refine_saddle(c, sh, mob, nr, &why);
-        ev->calls_refine = c->calls - r0;
-        mark = c->calls;
-        if (ok < 0)
-            return SF_ERR;
-        if (!ok)
-            FAIL(why);
     }
     ev->e_saddle = c->e;
     ev->barrier = c->e - c->e0;
